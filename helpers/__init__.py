@@ -1,0 +1,20 @@
+"""Shared code of the notebooks: data, models, training, receptive fields and plots. Read it in one sitting."""
+
+from .data import Batches, augment, data_root, load_mnist
+from .models import MODEL_NAMES, compare_models, count_params, get_model, summary
+from .plots import compare_histories, confusion_matrix, plot_confusion, plot_history, show_misclassified
+from .receptive_field import receptive_field_table
+from .report import format_table
+from .runtime import RESULTS_DIR, SMOKE, pick_device, seed_everything
+from .train import RECIPE, evaluate, fit, load_history, load_weights, predict, save_history, save_weights
+from .train import train_with_recipe
+
+__all__ = [
+    "Batches", "augment", "data_root", "load_mnist",
+    "MODEL_NAMES", "compare_models", "count_params", "get_model", "summary",
+    "compare_histories", "confusion_matrix", "plot_confusion", "plot_history", "show_misclassified",
+    "receptive_field_table", "format_table",
+    "RESULTS_DIR", "SMOKE", "pick_device", "seed_everything",
+    "RECIPE", "evaluate", "fit", "load_history", "load_weights", "predict", "save_history", "save_weights",
+    "train_with_recipe",
+]

@@ -1,0 +1,82 @@
+"""How much the input pipeline costs: seconds per training step of the `gap` model, three ways, in one run.
+
+    python -m helpers.benchmark [--steps 60]
+
+(a) the project's Batches (in-memory tensors, per-image augmentation on the batch), (b) a torchvision DataLoader
+with per-sample RandomRotation, (c) one pre-made batch reused: pure compute, the floor. a/c near 1 means the
+pipeline is free. Run it on an otherwise idle machine: only the ratios are meant to travel between machines.
+"""
+
+import argparse
+import time
+
+import torch
+import torchvision
+from torchvision import transforms
+
+from .data import MEAN, STD, Batches, data_root, load_mnist
+from .models import get_model
+from .runtime import pick_device, seed_everything
+from .train import RECIPE, loss_fn
+
+
+def seconds_per_step(model, optimizer, batches, steps, warmup=5):
+    """Mean wall time of `steps` training steps drawn from the iterable `batches`, after `warmup` steps."""
+    device = next(model.parameters()).device
+    stream = iter(batches)
+    for i in range(warmup + steps):
+        if i == warmup:
+            if device.type == "cuda":
+                torch.cuda.synchronize()
+            start = time.perf_counter()
+        images, labels = next(stream)
+        images, labels = images.to(device, non_blocking=True), labels.to(device, non_blocking=True)
+        loss = loss_fn(model(images), labels)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    return (time.perf_counter() - start) / steps
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--steps", type=int, default=60)
+    parser.add_argument("--root", default=None, help="MNIST folder (default: $MNIST_ROOT, else data/)")
+    args = parser.parse_args()
+    seed_everything(0)
+    device = pick_device()
+    batch_size = RECIPE["batch_size"]
+    images, labels = load_mnist(train=True, root=args.root, device=device)
+    model = get_model("gap").to(device)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+
+    ours = Batches(images, labels, batch_size=batch_size, augment=RECIPE["augment"])
+    per_sample = transforms.Compose([transforms.RandomRotation(RECIPE["augment"]["degrees"]), transforms.ToTensor(),
+                                     transforms.Normalize((MEAN,), (STD,))])
+    dataset = torchvision.datasets.MNIST(data_root(args.root), train=True, transform=per_sample)
+    loader = torch.utils.data.DataLoader(dataset, batch_size=batch_size, shuffle=True, num_workers=1,
+                                         pin_memory=device.type == "cuda")
+    one_batch = next(iter(ours))
+
+    def repeat():
+        while True:
+            yield one_batch
+
+    # Interleave the three, twice, and keep each one's best: the other load on the machine hits them alike.
+    times = {"a": [], "b": [], "c": []}
+    for _ in range(2):
+        times["a"].append(seconds_per_step(model, optimizer, ours, args.steps))
+        times["b"].append(seconds_per_step(model, optimizer, loader, args.steps))
+        times["c"].append(seconds_per_step(model, optimizer, repeat(), args.steps))
+    a, b, c = (min(times[k]) for k in "abc")
+    print(f"batch {batch_size}, {args.steps} steps each, best of 2")
+    print(f"(a) project pipeline, per-image augmentation : {1000 * a:7.2f} ms/step")
+    print(f"(b) DataLoader + per-sample RandomRotation   : {1000 * b:7.2f} ms/step")
+    print(f"(c) one batch reused (pure compute)          : {1000 * c:7.2f} ms/step")
+    print(f"a/c = {a / c:.3f}   b/c = {b / c:.3f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,96 @@
+"""MNIST as two tensors in memory, shuffled batches from a seeded generator, and per-image augmentation."""
+
+import math
+import os
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+import torchvision
+
+from .runtime import REPO_ROOT
+
+MEAN, STD = 0.1307, 0.3081  # of the 60,000 training images, pixels scaled to 0..1
+BACKGROUND = (0.0 - MEAN) / STD  # a black pixel after normalization
+
+
+def data_root(root=None):
+    """The folder torchvision's MNIST lives under: the argument, else $MNIST_ROOT, else data/ in the repository."""
+    return Path(root or os.environ.get("MNIST_ROOT") or REPO_ROOT / "data")
+
+
+def load_mnist(train, root=None, device="cpu", download=True):
+    """The whole split as (images, labels): float images (N, 1, 28, 28) normalized once, int64 labels, on `device`.
+
+    Reading the files once and keeping them as one tensor is what makes training fast: no per-sample PIL work.
+    """
+    folder = data_root(root)
+    try:
+        dataset = torchvision.datasets.MNIST(folder, train=train, download=False)
+    except RuntimeError:
+        if not download:
+            raise FileNotFoundError(_missing(folder, "download=False was given")) from None
+        try:
+            dataset = torchvision.datasets.MNIST(folder, train=train, download=True)
+        except Exception as exc:  # no network, a proxy, a mirror down: all end the same way for the user
+            raise FileNotFoundError(_missing(folder, f"downloading failed: {exc}")) from exc
+    images = ((dataset.data.float() / 255 - MEAN) / STD).unsqueeze(1)
+    return images.to(device), dataset.targets.to(device)
+
+
+def _missing(folder, why):
+    return (
+        f"MNIST is not in {folder / 'MNIST' / 'raw'} and {why}. To fix it, either connect to the internet and run "
+        f"again (torchvision downloads about 12 MB there), copy the four MNIST files into that folder, or point the "
+        f"MNIST_ROOT environment variable (or the root= argument) at a folder that already holds MNIST/raw/."
+    )
+
+
+def augment(images, degrees=7.0, shift=2.0, generator=None):
+    """Rotate each image by its own random angle in [-degrees, degrees] and shift it by up to `shift` pixels.
+
+    torchvision's transforms draw one set of parameters per call, so on a batch every image would turn the same
+    way; building one affine matrix per image and resampling the whole batch at once keeps both variety and speed.
+    """
+    n, _, height, width = images.shape
+    angle = (torch.rand(n, generator=generator) * 2 - 1) * math.radians(degrees)
+    # affine_grid measures translation in half-widths: one pixel is 2 / width.
+    offset = (torch.rand(n, 2, generator=generator) * 2 - 1) * shift * 2 / torch.tensor([width, height])
+    cos, sin = angle.cos(), angle.sin()
+    theta = torch.stack(
+        [torch.stack([cos, -sin, offset[:, 0]], 1), torch.stack([sin, cos, offset[:, 1]], 1)], 1
+    ).to(images.device)
+    grid = F.affine_grid(theta, list(images.shape), align_corners=False)
+    # Resample around the background value, so pixels that come in from outside the frame are black, not grey.
+    moved = F.grid_sample(images - BACKGROUND, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
+    return moved + BACKGROUND
+
+
+class Batches:
+    """Mini-batches of in-memory tensors: every example once per epoch, in an order drawn from a seeded generator.
+
+    `augment` is False, True (the defaults of `augment()`) or a dict of its arguments, e.g. {"degrees": 10}. Each
+    batch is augmented as it is served, with the same generator, so the whole stream of batches is fixed by the seed.
+    """
+
+    def __init__(self, images, labels, batch_size=128, shuffle=True, augment=False, seed=0, max_batches=None):
+        self.images, self.labels = images, labels
+        self.batch_size, self.shuffle, self.augment = batch_size, shuffle, augment
+        self.max_batches = max_batches
+        self.generator = torch.Generator().manual_seed(seed)
+
+    def __len__(self):
+        batches = math.ceil(len(self.labels) / self.batch_size)
+        return batches if self.max_batches is None else min(batches, self.max_batches)
+
+    def __iter__(self):
+        n = len(self.labels)
+        order = torch.randperm(n, generator=self.generator) if self.shuffle else torch.arange(n)
+        order = order.to(self.images.device)
+        for i in range(len(self)):
+            index = order[i * self.batch_size : (i + 1) * self.batch_size]
+            images = self.images[index]
+            if self.augment:
+                options = {} if self.augment is True else self.augment
+                images = augment(images, generator=self.generator, **options)
+            yield images, self.labels[index]

@@ -1,0 +1,77 @@
+"""Figures the notebooks show: training curves, comparisons, misclassified digits, the confusion matrix."""
+
+import matplotlib.pyplot as plt
+import torch
+
+from .data import MEAN, STD
+from .train import predict
+
+
+def plot_history(history, title=None):
+    """Loss and accuracy per epoch, train against test: the gap between the lines is the overfitting."""
+    epochs = [e["epoch"] for e in history["epochs"]]
+    fig, (loss_ax, acc_ax) = plt.subplots(1, 2, figsize=(11, 3.8))
+    for split, style in (("train", "o-"), ("test", "s-")):
+        loss_ax.plot(epochs, [e[f"{split}_loss"] for e in history["epochs"]], style, label=split)
+        acc_ax.plot(epochs, [e[f"{split}_acc"] for e in history["epochs"]], style, label=split)
+    loss_ax.set(xlabel="epoch", ylabel="loss", title="loss")
+    acc_ax.set(xlabel="epoch", ylabel="accuracy (%)", title="accuracy")
+    for ax in (loss_ax, acc_ax):
+        ax.grid(alpha=0.3)
+        ax.legend()
+        ax.set_xticks(epochs if len(epochs) <= 20 else epochs[:: len(epochs) // 10])
+    fig.suptitle(title or f"{history['model']} ({history['params']:,} parameters)")
+    fig.tight_layout()
+    return fig
+
+
+def compare_histories(histories, key="test_acc", ylim=None):
+    """One curve per history (e.g. every step of the series) of one metric per epoch."""
+    fig, ax = plt.subplots(figsize=(8, 4.2))
+    for history in histories:
+        ax.plot([e["epoch"] for e in history["epochs"]], [e[key] for e in history["epochs"]], "o-", markersize=3,
+                label=f"{history['model']} ({history['params']:,} params)")
+    ax.set(xlabel="epoch", ylabel=key.replace("_", " ") + (" (%)" if key.endswith("acc") else ""), ylim=ylim)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def show_misclassified(model, images, labels, count=24, columns=8):
+    """The first `count` test images the model gets wrong, titled 'predicted (true)'; returns how many it missed."""
+    log_probs = predict(model, images)
+    predicted = log_probs.argmax(dim=1)
+    wrong = (predicted != labels).nonzero().flatten()
+    shown = wrong[:count].tolist()
+    rows = max(1, -(-len(shown) // columns))
+    fig, axes = plt.subplots(rows, columns, figsize=(1.4 * columns, 1.6 * rows), squeeze=False)
+    for ax in axes.flat:
+        ax.axis("off")
+    for ax, i in zip(axes.flat, shown):
+        ax.imshow((images[i, 0] * STD + MEAN).cpu(), cmap="gray_r")
+        ax.set_title(f"{predicted[i].item()} ({labels[i].item()})", fontsize=10)
+    fig.suptitle(f"{len(wrong)} of {len(labels):,} test images misclassified: predicted (true)", fontsize=11)
+    fig.tight_layout()
+    return len(wrong)
+
+
+def confusion_matrix(model, images, labels):
+    """10x10 counts: row = true digit, column = predicted digit."""
+    predicted = predict(model, images).argmax(dim=1)
+    return torch.bincount(labels.cpu() * 10 + predicted.cpu(), minlength=100).reshape(10, 10)
+
+
+def plot_confusion(matrix, title="confusion matrix"):
+    """The matrix as an image with its counts written in; an empty column is a class never predicted."""
+    fig, ax = plt.subplots(figsize=(5.6, 5))
+    ax.imshow(matrix, cmap="Blues")
+    for true in range(10):
+        for pred in range(10):
+            count = matrix[true, pred].item()
+            if count:
+                color = "white" if count > matrix.max().item() / 2 else "black"
+                ax.text(pred, true, str(count), ha="center", va="center", fontsize=7, color=color)
+    ax.set(xticks=range(10), yticks=range(10), xlabel="predicted", ylabel="true", title=title)
+    fig.tight_layout()
+    return fig

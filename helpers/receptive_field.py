@@ -1,0 +1,66 @@
+"""Receptive fields read off the model itself: hooks record the layers in the order the forward pass runs them.
+
+For each layer: rf_out = rf_in + (effective_kernel - 1) * jump_in and jump_out = jump_in * stride, where
+effective_kernel = dilation * (kernel - 1) + 1 and `jump` is the distance, in input pixels, between neighbouring
+outputs. Layers that keep the geometry (BatchNorm, activations, Dropout, Flatten) pass through and get no row.
+"""
+
+import torch
+import torch.nn as nn
+
+PASS_THROUGH = (nn.BatchNorm1d, nn.BatchNorm2d, nn.ReLU, nn.LeakyReLU, nn.GELU, nn.SiLU, nn.Sigmoid, nn.Tanh,
+                nn.Dropout, nn.Dropout2d, nn.Flatten, nn.Identity, nn.LogSoftmax, nn.Softmax)
+WINDOWED = (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d)
+
+
+def _square(value, what, layer):
+    a, b = (value, value) if isinstance(value, int) else tuple(value)
+    if a != b:
+        raise ValueError(f"receptive_field_table handles square windows only; {layer} has {what} {value}.")
+    return a
+
+
+def receptive_field_table(model, input_size=(1, 28, 28)):
+    """One dict per Conv2d/pooling layer: layer, kernel, stride, padding, dilation, out_size, jump, rf."""
+    rows = [{"layer": "input", "kernel": "", "stride": "", "padding": "", "dilation": "",
+             "out_size": input_size[-1], "jump": 1, "rf": 1}]
+    names = {module: name for name, module in model.named_modules()}
+    state = {"rf": 1, "jump": 1}
+
+    def hook(module, inputs, output):
+        layer = f"{names[module]} ({type(module).__name__})"
+        if isinstance(module, PASS_THROUGH):
+            return
+        if isinstance(module, WINDOWED):
+            kernel = _square(module.kernel_size, "kernel", layer)
+            stride = _square(module.stride, "stride", layer)
+            padding = _square(module.padding, "padding", layer)
+            dilation = _square(getattr(module, "dilation", 1), "dilation", layer)  # AvgPool2d has none
+        elif isinstance(module, nn.AdaptiveAvgPool2d) and output.shape[-1] == output.shape[-2] == 1:
+            kernel = stride = inputs[0].shape[-1]  # global average pooling: one window over the whole map
+            padding, dilation = 0, 1
+        else:
+            keep = ", ".join(c.__name__ for c in PASS_THROUGH)
+            raise ValueError(
+                f"receptive_field_table cannot handle layer {layer}: it knows Conv2d, MaxPool2d, AvgPool2d, "
+                f"AdaptiveAvgPool2d to 1x1, and layers that keep the geometry ({keep}). Add a rule for it in "
+                f"helpers/receptive_field.py, or compute that part by hand."
+            )
+        state["rf"] += dilation * (kernel - 1) * state["jump"]
+        state["jump"] *= stride
+        rows.append({"layer": layer, "kernel": kernel, "stride": stride, "padding": padding, "dilation": dilation,
+                     "out_size": output.shape[-1], "jump": state["jump"], "rf": state["rf"]})
+
+    leaves = [m for m in model.modules() if not list(m.children())]
+    handles = [m.register_forward_hook(hook) for m in leaves]
+    modes = {module: module.training for module in model.modules()}
+    try:
+        model.eval()  # no BatchNorm statistics move, no dropout
+        with torch.no_grad():
+            model(torch.zeros(1, *input_size, device=next(model.parameters()).device))
+    finally:
+        for handle in handles:
+            handle.remove()
+        for module, training in modes.items():
+            module.training = training
+    return rows

@@ -1,0 +1,45 @@
+"""Choose recipes and widths on a validation split, never on the test set.
+
+    python -m helpers.validate --seeds 100 101 [--model gap] [--set max_lr=0.2 --set label_smoothing=0.1]
+
+Trains on the first 50,000 training images and measures the last 10,000 (held out from training), with RECIPE
+changed by each --set KEY=VALUE. One line per run is appended to results/validation.jsonl: the record of how the
+recipe was chosen. The test set is not loaded here.
+"""
+
+import argparse
+import json
+
+from .data import load_mnist
+from .runtime import RESULTS_DIR, pick_device
+from .train import RECIPE, train_with_recipe
+
+VALIDATION_SIZE = 10_000
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", default="gap")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[100])
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help=f"change one recipe entry (JSON value); keys: {', '.join(RECIPE)}")
+    parser.add_argument("--note", default="", help="what this run tries, kept in the record")
+    args = parser.parse_args()
+    changes = {key: json.loads(value) for key, value in (item.split("=", 1) for item in args.set)}
+    device = pick_device()
+    images, labels = load_mnist(train=True, device=device)
+    train = images[:-VALIDATION_SIZE], labels[:-VALIDATION_SIZE]
+    held_out = images[-VALIDATION_SIZE:], labels[-VALIDATION_SIZE:]
+    for seed in args.seeds:
+        _, history = train_with_recipe(args.model, train, held_out, seed, device=device, **changes)
+        record = {"model": args.model, "params": history["params"], "seed": seed, "changes": changes,
+                  "note": args.note, "final_val_acc": history["epochs"][-1]["test_acc"],
+                  "val_acc_by_epoch": [round(e["test_acc"], 2) for e in history["epochs"]]}
+        RESULTS_DIR.mkdir(exist_ok=True)
+        with open(RESULTS_DIR / "validation.jsonl", "a") as f:
+            f.write(json.dumps(record) + "\n")
+        print(json.dumps(record))
+
+
+if __name__ == "__main__":
+    main()

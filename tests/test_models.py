@@ -1,0 +1,72 @@
+import pytest
+import torch
+import torch.nn as nn
+
+from helpers import MODEL_NAMES, count_params, get_model, summary
+
+
+def kinds(model, kind):
+    return [m for m in model.modules() if isinstance(m, kind)]
+
+
+def test_story_order_and_unknown_names():
+    assert MODEL_NAMES == ["bad", "no_relu", "new_arch", "batchnorm", "dropout", "gap"]
+    with pytest.raises(ValueError, match="bad, no_relu, new_arch, batchnorm, dropout, gap"):
+        get_model("resnet")
+
+
+def test_parameter_counts():
+    assert count_params(get_model("bad")) == 6_379_786 == count_params(get_model("no_relu"))
+    small = {name: count_params(get_model(name)) for name in MODEL_NAMES[2:]}
+    assert all(n < 20_000 for n in small.values()), small
+    assert small["gap"] < 6_000
+    assert small["batchnorm"] == small["dropout"]  # dropout has no parameters
+    # by hand: the 16x10x5x5 head (+10 biases) becomes a 16x10 1x1 conv (+10 biases) after GAP
+    assert small["dropout"] - small["gap"] == (16 * 10 * 25 + 10) - (16 * 10 + 10)
+
+
+@pytest.mark.parametrize("name", MODEL_NAMES)
+def test_every_model_maps_a_batch_to_log_probabilities(name):
+    out = get_model(name)(torch.randn(3, 1, 28, 28))
+    assert out.shape == (3, 10)
+    assert torch.allclose(out.exp().sum(dim=1), torch.ones(3), atol=1e-5)
+
+
+def test_the_bad_networks_final_relu_zeroes_every_negative_logit():
+    torch.manual_seed(0)
+    x = torch.randn(64, 1, 28, 28)
+    bad, no_relu = get_model("bad"), get_model("no_relu")
+    no_relu.load_state_dict(bad.state_dict())
+    logits = {}
+    no_relu.conv7.register_forward_hook(lambda module, inputs, output: logits.setdefault("raw", output.flatten(1)))
+    with torch.no_grad():
+        fixed, broken = no_relu(x), bad(x)
+    assert (logits["raw"] < 0).any()
+    assert torch.allclose(fixed, logits["raw"].log_softmax(1), atol=1e-6)
+    assert torch.allclose(broken, logits["raw"].relu().log_softmax(1), atol=1e-6)  # negatives became 0
+
+
+def test_each_step_changes_one_thing():
+    new_arch, batchnorm, dropout, gap = (get_model(n) for n in MODEL_NAMES[2:])
+    first_block = [m for m in new_arch.modules() if isinstance(m, (nn.Conv2d, nn.MaxPool2d))][:4]
+    assert [type(m) for m in first_block] == [nn.Conv2d] * 3 + [nn.MaxPool2d]
+    assert all(m.kernel_size == (3, 3) for m in first_block[:3])
+    convs = len(kinds(new_arch, nn.Conv2d))
+    assert not kinds(new_arch, nn.BatchNorm2d)
+    assert len(kinds(batchnorm, nn.BatchNorm2d)) == convs - 1  # after every convolution but the last
+    assert not kinds(batchnorm, nn.Dropout) and kinds(dropout, nn.Dropout)
+    assert not kinds(dropout, nn.AdaptiveAvgPool2d) and kinds(gap, nn.AdaptiveAvgPool2d)
+
+
+def test_summary_runs_on_cpu_and_leaves_the_model_as_it_was(capsys):
+    model = get_model("gap")
+    model.train()
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    summary(model)
+    table = capsys.readouterr().out
+    assert f"Total params: {count_params(model):,}" in table and "AdaptiveAvgPool2d" in table
+    assert model.training and all(m.training for m in model.modules())
+    assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())  # BatchNorm statistics too
+    model.eval()
+    summary(model)
+    assert not any(m.training for m in model.modules())

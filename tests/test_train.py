@@ -1,0 +1,102 @@
+import os
+import pickle
+import subprocess
+import sys
+
+import pytest
+import torch
+
+from helpers import (RECIPE, evaluate, fit, get_model, load_history, load_weights, runtime, save_history,
+                     save_weights, seed_everything, train_with_recipe)
+from helpers.runtime import REPO_ROOT
+
+
+def short_fit(train, test, seed):
+    seed_everything(seed)
+    model = get_model("gap")
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+    return model, fit(model, train, test, epochs=2, optimizer=optimizer, batch_size=64, augment=True, seed=seed)
+
+
+def test_same_seed_same_history_on_cpu(mnist_train, mnist_test):
+    train, test = (mnist_train[0][:1280], mnist_train[1][:1280]), (mnist_test[0][:500], mnist_test[1][:500])
+    runs = [short_fit(train, test, seed)[1] for seed in (7, 7, 8)]
+    strip = [[{k: v for k, v in e.items() if k != "seconds"} for e in h["epochs"]] for h in runs]
+    assert strip[0] == strip[1]
+    assert strip[0] != strip[2]
+
+
+def test_history_has_the_documented_fields_and_round_trips_through_json(mnist_train, mnist_test, tmp_path):
+    train, test = (mnist_train[0][:640], mnist_train[1][:640]), (mnist_test[0][:200], mnist_test[1][:200])
+    _, history = short_fit(train, test, seed=1)
+    assert {"model", "params", "seed", "device", "epochs"} <= set(history)
+    assert [e["epoch"] for e in history["epochs"]] == [1, 2]
+    assert set(history["epochs"][0]) == {"epoch", "train_loss", "train_acc", "test_loss", "test_acc", "lr", "seconds"}
+    save_history(history, tmp_path / "h.json")
+    assert load_history(tmp_path / "h.json") == history
+
+
+def test_a_small_model_learns_mnist_in_a_few_hundred_steps(mnist_train, mnist_test):
+    train = mnist_train[0][:300 * 128], mnist_train[1][:300 * 128]
+    model, history = train_with_recipe("gap", train, mnist_test, seed=0, epochs=1)
+    assert len(history["epochs"]) == 1 and history["recipe"]["epochs"] == 1
+    assert history["epochs"][0]["test_acc"] > 95
+    assert evaluate(model, *mnist_test)[1] == pytest.approx(history["epochs"][0]["test_acc"])
+
+
+def test_recipe_changes_must_name_recipe_keys(mnist_train, mnist_test):
+    with pytest.raises(ValueError, match="Unknown recipe keys.*learning_rate"):
+        train_with_recipe("gap", mnist_train, mnist_test, seed=0, learning_rate=1.0)
+    assert "epochs" in RECIPE
+
+
+def test_weights_round_trip(tmp_path):
+    model = get_model("gap")
+    save_weights(model, tmp_path / "w.pt")
+    fresh = load_weights(get_model("gap"), tmp_path / "w.pt")
+    assert all(torch.equal(a, b) for a, b in zip(model.state_dict().values(), fresh.state_dict().values()))
+
+
+def test_weights_of_another_architecture_are_refused(tmp_path):
+    save_weights(get_model("new_arch"), tmp_path / "w.pt")
+    with pytest.raises(ValueError, match="another architecture than SmallNet"):
+        load_weights(get_model("gap"), tmp_path / "w.pt")
+
+
+def test_a_file_that_is_not_a_checkpoint_is_refused(tmp_path):
+    (tmp_path / "notes.pt").write_text("these are not weights")
+    with pytest.raises(ValueError, match="not a PyTorch checkpoint"):
+        load_weights(get_model("gap"), tmp_path / "notes.pt")
+
+
+class Payload:
+    def __reduce__(self):
+        return (print, ("this would run on load",))
+
+
+def test_a_foreign_pickle_is_refused_without_running_it(tmp_path, capsys):
+    with open(tmp_path / "evil.pt", "wb") as f:
+        pickle.dump({"conv1.0.weight": Payload()}, f)
+    torch.save({"model": get_model("gap")}, tmp_path / "whole_model.pt")  # a pickled module, not a state_dict
+    for name in ("evil.pt", "whole_model.pt"):
+        with pytest.raises(ValueError, match="Python objects other than tensors"):
+            load_weights(get_model("gap"), tmp_path / name)
+    assert "this would run" not in capsys.readouterr().out
+
+
+def test_a_checkpoint_that_is_not_a_state_dict_is_refused(tmp_path):
+    torch.save([torch.zeros(3)], tmp_path / "list.pt")
+    with pytest.raises(ValueError, match="not a state_dict"):
+        load_weights(get_model("gap"), tmp_path / "list.pt")
+
+
+def test_smoke_switch_shortens_training_and_says_so(mnist_test):
+    code = ("import helpers as h; x, y = h.load_mnist(train=False); "
+            "h.train_with_recipe('gap', (x, y), (x, y), seed=0)")
+    env = {**os.environ, "MNIST_SMOKE": "1"}
+    run = subprocess.run([sys.executable, "-c", code], env=env, cwd=REPO_ROOT, capture_output=True, text=True,
+                         timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert "SMOKE MODE: 2 epochs of 5 batches, tested on 1000 images." in run.stdout
+    assert "epoch  2/2" in run.stderr and "epoch  3/" not in run.stderr
+    assert runtime.SMOKE is False  # in this process the fixture keeps the real behaviour
