@@ -1,20 +1,22 @@
-"""Shared code of the notebooks: data, models, training, receptive fields and plots. Read it in one sitting."""
+"""Shared code of the notebooks: data, models, training, receptive fields, plots and reports."""
 
 from .data import Batches, augment, data_root, load_mnist
 from .models import MODEL_NAMES, compare_models, count_params, get_model, summary
-from .plots import compare_histories, confusion_matrix, plot_confusion, plot_history, show_misclassified
+from .plots import (compare_histories, confusion_matrix, plot_confusion, plot_history, plot_seeds,
+                    show_misclassified)
 from .receptive_field import receptive_field_table
-from .report import format_table
+from .report import format_table, results_rows, seed_line, step_summary
 from .runtime import RESULTS_DIR, SMOKE, pick_device, seed_everything
-from .train import RECIPE, evaluate, fit, load_history, load_weights, predict, save_history, save_weights
-from .train import train_with_recipe
+from .train import (RECIPE, evaluate, fit, load_history, load_weights, predict, save_history, save_weights,
+                    seed_study, train_with_recipe)
 
 __all__ = [
     "Batches", "augment", "data_root", "load_mnist",
     "MODEL_NAMES", "compare_models", "count_params", "get_model", "summary",
-    "compare_histories", "confusion_matrix", "plot_confusion", "plot_history", "show_misclassified",
-    "receptive_field_table", "format_table",
+    "compare_histories", "confusion_matrix", "plot_confusion", "plot_history", "plot_seeds", "show_misclassified",
+    "receptive_field_table",
+    "format_table", "results_rows", "seed_line", "step_summary",
     "RESULTS_DIR", "SMOKE", "pick_device", "seed_everything",
     "RECIPE", "evaluate", "fit", "load_history", "load_weights", "predict", "save_history", "save_weights",
-    "train_with_recipe",
+    "seed_study", "train_with_recipe",
 ]

@@ -36,7 +36,7 @@ class BadNet(nn.Module):
 
 
 # Output channels of the seven 3x3/1x1 convolutions of SmallNet: block 1 (three), transition (one), block 2 (three).
-WIDTHS = (8, 8, 14, 8, 12, 12, 16)
+WIDTHS = (8, 8, 12, 12, 16, 16, 16)
 
 
 class SmallNet(nn.Module):
@@ -76,6 +76,11 @@ class SmallNet(nn.Module):
         else:
             # One 5x5 kernel per class and channel, covering the whole map: most of the network's parameters.
             self.head = nn.Conv2d(c6, 10, 5)
+        for module in self.modules():
+            if isinstance(module, nn.Conv2d):
+                # He initialisation keeps the activations' scale through the ReLUs; with PyTorch's default the
+                # signal fades layer by layer, and without BatchNorm this network would not start learning at all.
+                nn.init.kaiming_normal_(module.weight, nonlinearity="relu")
 
     def forward(self, x):
         x = self.mix(self.pool(self.conv3(self.conv2(self.conv1(x)))))
@@ -83,23 +88,25 @@ class SmallNet(nn.Module):
         return F.log_softmax(x.view(-1, 10), dim=1)
 
 
-# The story, one change per step.
+# The story, one change per step: each entry adds one argument to the one before.
 MODELS = {
-    "bad": lambda: BadNet(final_relu=True),
-    "no_relu": lambda: BadNet(final_relu=False),
-    "new_arch": lambda: SmallNet(),
-    "batchnorm": lambda: SmallNet(batchnorm=True),
-    "dropout": lambda: SmallNet(batchnorm=True, dropout=0.05),
-    "gap": lambda: SmallNet(batchnorm=True, dropout=0.05, gap=True),
+    "bad": (BadNet, {"final_relu": True}),
+    "no_relu": (BadNet, {"final_relu": False}),
+    "new_arch": (SmallNet, {}),
+    "batchnorm": (SmallNet, {"batchnorm": True}),
+    "dropout": (SmallNet, {"batchnorm": True, "dropout": 0.05}),
+    "gap": (SmallNet, {"batchnorm": True, "dropout": 0.05, "gap": True}),
 }
 MODEL_NAMES = list(MODELS)
 
 
-def get_model(name):
-    """A freshly initialised model of the series by name ("bad", ..., "gap")."""
+def get_model(name, **changes):
+    """A freshly initialised model of the series by name ("bad", ..., "gap"); `changes` override its arguments
+    (for experiments, e.g. get_model("gap", dropout=0.0))."""
     if name not in MODELS:
         raise ValueError(f"Unknown model {name!r}. Valid names, in story order: {', '.join(MODEL_NAMES)}.")
-    return MODELS[name]()
+    cls, arguments = MODELS[name]
+    return cls(**{**arguments, **changes})
 
 
 def count_params(model):

@@ -22,7 +22,7 @@ def plot_history(history, title=None):
         ax.set_xticks(epochs if len(epochs) <= 20 else epochs[:: len(epochs) // 10])
     fig.suptitle(title or f"{history['model']} ({history['params']:,} parameters)")
     fig.tight_layout()
-    return fig
+    plt.show()
 
 
 def compare_histories(histories, key="test_acc", ylim=None):
@@ -35,7 +35,7 @@ def compare_histories(histories, key="test_acc", ylim=None):
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
     fig.tight_layout()
-    return fig
+    plt.show()
 
 
 def show_misclassified(model, images, labels, count=24, columns=8):
@@ -53,6 +53,7 @@ def show_misclassified(model, images, labels, count=24, columns=8):
         ax.set_title(f"{predicted[i].item()} ({labels[i].item()})", fontsize=10)
     fig.suptitle(f"{len(wrong)} of {len(labels):,} test images misclassified: predicted (true)", fontsize=11)
     fig.tight_layout()
+    plt.show()
     return len(wrong)
 
 
@@ -74,4 +75,22 @@ def plot_confusion(matrix, title="confusion matrix"):
                 ax.text(pred, true, str(count), ha="center", va="center", fontsize=7, color=color)
     ax.set(xticks=range(10), yticks=range(10), xlabel="predicted", ylabel="true", title=title)
     fig.tight_layout()
-    return fig
+    plt.show()
+
+
+def plot_seeds(study, target=99.4):
+    """Every seed's final-epoch test accuracy as a dot, with min, mean and max, against the target line."""
+    seeds = [run["seed"] for run in study["runs"]]
+    accs = [run["final_test_acc"] for run in study["runs"]]
+    fig, ax = plt.subplots(figsize=(7, 3.6))
+    ax.plot(seeds, accs, "o", markersize=8, label="final epoch, one seed each")
+    for value, style, name in ((min(accs), ":", "min"), (sum(accs) / len(accs), "--", "mean"), (max(accs), ":", "max")):
+        ax.axhline(value, linestyle=style, color="gray", linewidth=1)
+        ax.text(seeds[-1] + 0.3, value, f"{name} {value:.2f}%", va="center", fontsize=8)
+    ax.axhline(target, color="red", linewidth=1, label=f"target {target}%")
+    ax.set(xlabel="seed", ylabel="test accuracy (%)", xticks=seeds, xlim=(seeds[0] - 0.5, seeds[-1] + 1.5),
+           title=f"{study['model']}: {study['params']:,} parameters, {study['epochs']} epochs, {len(seeds)} seeds")
+    ax.legend(fontsize=8, loc="lower left")
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    plt.show()

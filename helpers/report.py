@@ -1,4 +1,4 @@
-"""Text tables, and the README's results table generated from the saved runs in results/.
+"""Text tables, the step-by-step comparison, and the README's results table generated from results/.
 
     python -m helpers.report     # rewrites the block between the RESULTS markers in README.md
 """
@@ -29,28 +29,56 @@ def format_table(rows, columns=None):
     return "\n".join([line(columns), *(line(r) for r in cells)])
 
 
-def results_markdown(results_dir=RESULTS_DIR):
-    """The six steps (and the seed study, if saved) as Markdown, from results/<model>.json and results/seeds.json."""
-    lines = ["| step | notebook | parameters | test accuracy, final epoch | epochs | seconds / epoch | device, torch |",
-             "|---|---|---:|---:|---:|---:|---|"]
+def final(history):
+    """The figures of a run that the series quotes: always the last epoch."""
+    last = history["epochs"][-1]
+    return {"model": history["model"], "params": history["params"], "epochs": len(history["epochs"]),
+            "train_acc": round(last["train_acc"], 2), "test_acc": round(last["test_acc"], 2),
+            "s_per_epoch": round(statistics.mean(e["seconds"] for e in history["epochs"]), 1)}
+
+
+def step_summary(history, previous=None):
+    """The last epoch of this step next to the last epoch of the step before, as a small table."""
+    rows = [final(previous)] if previous else []
+    return format_table([*rows, final(history)])
+
+
+def results_rows(results_dir=RESULTS_DIR):
+    """One row per step saved in results_dir, in story order."""
+    rows = []
     for step, name in enumerate(MODEL_NAMES, 1):
         path = results_dir / f"{name}.json"
-        if not path.exists():
-            lines.append(f"| {step} | [{NOTEBOOKS[name]}](notebooks/{NOTEBOOKS[name]}.ipynb) | | not run yet | | | |")
-            continue
-        history = json.loads(path.read_text())
-        epochs = history["epochs"]
-        seconds = statistics.mean(e["seconds"] for e in epochs)
-        lines.append(f"| {step} | [{NOTEBOOKS[name]}](notebooks/{NOTEBOOKS[name]}.ipynb) | {history['params']:,} "
-                     f"| {epochs[-1]['test_acc']:.2f}% | {len(epochs)} | {seconds:.1f} "
-                     f"| {history['device']}, torch {history.get('torch', '?')} |")
+        if path.exists():
+            history = json.loads(path.read_text())
+            rows.append({"step": step, "notebook": NOTEBOOKS[name], **final(history),
+                         "device": history["device"], "torch": history.get("torch", "")})
+    return rows
+
+
+def seed_line(study):
+    accs = [run["final_test_acc"] for run in study["runs"]]
+    return (f"{study['model']}, {study['params']:,} parameters, {study['epochs']} epochs, {len(accs)} seeds "
+            f"({', '.join(str(run['seed']) for run in study['runs'])}), final epoch: min {min(accs):.2f}%, "
+            f"mean {statistics.mean(accs):.2f}%, max {max(accs):.2f}%")
+
+
+def results_markdown(results_dir=RESULTS_DIR):
+    """The six steps, and the seed study if saved, as Markdown for the README."""
+    lines = ["| step | notebook | parameters | test accuracy (final epoch) | train accuracy | epochs "
+             "| seconds / epoch | device, torch |", "|---:|---|---:|---:|---:|---:|---:|---|"]
+    for r in results_rows(results_dir):
+        lines.append(f"| {r['step']} | [{r['notebook']}](notebooks/{r['notebook']}.ipynb) | {r['params']:,} "
+                     f"| {r['test_acc']:.2f}% | {r['train_acc']:.2f}% | {r['epochs']} | {r['s_per_epoch']} "
+                     f"| {r['device']}, torch {r['torch']} |")
     seeds = results_dir / "seeds.json"
     if seeds.exists():
-        study = json.loads(seeds.read_text())
-        accs = [run["final_test_acc"] for run in study["runs"]]
-        lines += ["", f"Seed study ({study['model']}, {study['params']:,} parameters, {study['epochs']} epochs, "
-                      f"{len(accs)} seeds, final epoch): min {min(accs):.2f}%, mean {statistics.mean(accs):.2f}%, "
-                      f"max {max(accs):.2f}%."]
+        lines += ["", f"Is it luck? {seed_line(json.loads(seeds.read_text()))}."]
+    times = results_dir / "run_times.json"
+    if times.exists():
+        run = json.loads(times.read_text())
+        each = ", ".join(f"{stem[:2]}: {seconds / 60:.1f}" for stem, seconds in sorted(run["seconds"].items()))
+        lines += ["", f"The whole series ran in {sum(run['seconds'].values()) / 60:.0f} minutes ({each} minutes) "
+                      f"on {run['device']}, torch {run['torch']}, by `python -m helpers.run_notebooks`."]
     return "\n".join(lines)
 
 

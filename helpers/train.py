@@ -23,7 +23,7 @@ RECIPE = {
     "momentum": 0.9,
     "weight_decay": 5e-4,
     "label_smoothing": 0.0,
-    "augment": {"degrees": 7.0, "shift": 2.0},  # per-image rotation (degrees) and shift (pixels)
+    "augment": {"degrees": 5.0, "shift": 1.0},  # per-image rotation (degrees) and shift (pixels)
 }
 
 
@@ -106,8 +106,8 @@ def fit(model, train, test, epochs, optimizer=None, scheduler=None, batch_size=1
     return history
 
 
-def train_with_recipe(name, train, test, seed, device="cpu", **changes):
-    """Seed, build model `name`, and train it with RECIPE (or RECIPE with `changes`, for ablations).
+def train_with_recipe(name, train, test, seed, device="cpu", model_changes=None, **changes):
+    """Seed, build model `name` (with `model_changes`), and train it with RECIPE, or RECIPE with `changes`.
 
     Returns (model, history). Everything random (weights, batch order, augmentation, dropout) follows the seed.
     """
@@ -116,7 +116,7 @@ def train_with_recipe(name, train, test, seed, device="cpu", **changes):
     if unknown:
         raise ValueError(f"Unknown recipe keys {sorted(unknown)}; the recipe has {sorted(RECIPE)}.")
     seed_everything(seed)
-    model = get_model(name).to(device)
+    model = get_model(name, **(model_changes or {})).to(device)
     optimizer = torch.optim.SGD(model.parameters(), lr=recipe["max_lr"], momentum=recipe["momentum"],
                                 nesterov=recipe["momentum"] > 0, weight_decay=recipe["weight_decay"])
     epochs, steps = run_length(len(train[1]), recipe["batch_size"], recipe["epochs"])
@@ -125,7 +125,22 @@ def train_with_recipe(name, train, test, seed, device="cpu", **changes):
     history = fit(model, train, test, epochs, optimizer, scheduler, batch_size=recipe["batch_size"],
                   augment=recipe["augment"], label_smoothing=recipe["label_smoothing"], seed=seed, name=name)
     history["recipe"] = recipe
+    if model_changes:
+        history["model_changes"] = model_changes
     return model, history
+
+
+def seed_study(name, seeds, train, test, device="cpu", done=None, **changes):
+    """Train model `name` with the recipe (plus `changes`) once per seed: is its final accuracy luck?
+
+    `done` maps seeds already trained to their histories, so a run shown earlier in a notebook is not repeated.
+    Returns {"model", "params", "epochs", "runs": [{"seed", "final_test_acc"}, ...]}.
+    """
+    runs = []
+    for seed in seeds:
+        history = (done or {}).get(seed) or train_with_recipe(name, train, test, seed, device=device, **changes)[1]
+        runs.append({"seed": seed, "final_test_acc": history["epochs"][-1]["test_acc"]})
+    return {"model": name, "params": history["params"], "epochs": len(history["epochs"]), "runs": runs}
 
 
 def save_history(history, path):

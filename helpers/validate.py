@@ -23,17 +23,21 @@ def main():
     parser.add_argument("--seeds", type=int, nargs="+", default=[100])
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help=f"change one recipe entry (JSON value); keys: {', '.join(RECIPE)}")
+    parser.add_argument("--model-set", action="append", default=[], metavar="KEY=VALUE",
+                        help="change one argument of the model (JSON value), e.g. dropout=0.1")
     parser.add_argument("--note", default="", help="what this run tries, kept in the record")
     args = parser.parse_args()
     changes = {key: json.loads(value) for key, value in (item.split("=", 1) for item in args.set)}
+    model_changes = {key: json.loads(value) for key, value in (item.split("=", 1) for item in args.model_set)}
     device = pick_device()
     images, labels = load_mnist(train=True, device=device)
     train = images[:-VALIDATION_SIZE], labels[:-VALIDATION_SIZE]
     held_out = images[-VALIDATION_SIZE:], labels[-VALIDATION_SIZE:]
     for seed in args.seeds:
-        _, history = train_with_recipe(args.model, train, held_out, seed, device=device, **changes)
+        _, history = train_with_recipe(args.model, train, held_out, seed, device=device,
+                                       model_changes=model_changes, **changes)
         record = {"model": args.model, "params": history["params"], "seed": seed, "changes": changes,
-                  "note": args.note, "final_val_acc": history["epochs"][-1]["test_acc"],
+                  "model_changes": model_changes, "note": args.note, "final_val_acc": history["epochs"][-1]["test_acc"],
                   "val_acc_by_epoch": [round(e["test_acc"], 2) for e in history["epochs"]]}
         RESULTS_DIR.mkdir(exist_ok=True)
         with open(RESULTS_DIR / "validation.jsonl", "a") as f:
