@@ -21,12 +21,14 @@ def logit_report(model, images, labels, grad_batch=1000):
 
         # Gradient of the loss with respect to the raw logits, on one batch: through a ReLU it is exactly 0
         # wherever the raw logit is negative, so those scores can never be pushed up by training.
-        raw.clear()
-        x, y = images[:grad_batch], labels[:grad_batch]
         handle.remove()
-        handle = model.conv7.register_forward_hook(lambda module, inputs, output: output.retain_grad() or
-                                                   raw.append(output))
-        F.nll_loss(model(x), y).backward()
+
+        def keep_grad(module, inputs, output):
+            output.retain_grad()
+            raw[:] = [output]
+
+        handle = model.conv7.register_forward_hook(keep_grad)
+        F.nll_loss(model(images[:grad_batch]), labels[:grad_batch]).backward()
         grad = raw[0].grad.flatten(1)
         model.zero_grad(set_to_none=True)
     finally:

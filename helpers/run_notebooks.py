@@ -13,7 +13,7 @@ from pathlib import Path
 
 import nbformat
 import torch
-from nbconvert.preprocessors import ExecutePreprocessor
+from nbconvert.preprocessors import CoalesceStreamsPreprocessor, ExecutePreprocessor
 
 from .runtime import REPO_ROOT, RESULTS_DIR, SMOKE
 
@@ -30,6 +30,8 @@ def main(paths):
         start = time.perf_counter()
         ExecutePreprocessor(timeout=None).preprocess(notebook, {"metadata": {"path": str(path.parent)}})
         record["seconds"][path.stem] = round(time.perf_counter() - start, 1)
+        # Keep what a reader of the notebook sees: each progress bar's final state, not its every redraw.
+        CoalesceStreamsPreprocessor().preprocess(notebook, {})
         nbformat.write(notebook, path)
         print(f"  {record['seconds'][path.stem]:.0f} s", flush=True)
         RESULTS_DIR.mkdir(parents=True, exist_ok=True)
