@@ -63,7 +63,7 @@ def draw_architecture(name):
 def draw_receptive_field(digit):
     """Nested windows on a real digit: what one unit sees after each 3x3 convolution of block 1, and the pool."""
     fig, ax = plt.subplots(figsize=(4.4, 4.4))
-    ax.imshow(digit * STD + MEAN, cmap="gray_r")
+    ax.imshow((digit * STD + MEAN).numpy(), cmap="gray_r")
     centre = (16, 9)  # (column, row): where the bar of the 7 meets its stem
     for size, color, label in ((3, "#4C72B0", "conv1: 3x3"), (5, "#55A868", "conv2: 5x5"),
                                (7, "#C44E52", "conv3: 7x7"), (8, "#DD8452", "pool: 8x8")):
@@ -85,7 +85,7 @@ def draw_dropout():
     fig, axes = plt.subplots(1, 2, figsize=(7, 3.6))
     for ax, values, title in ((axes[0], activations, "activations"),
                               (axes[1], activations * keep / 0.95, "after Dropout(0.05), training")):
-        ax.imshow(values, cmap="viridis", vmin=0, vmax=1.1)
+        ax.imshow(values.numpy(), cmap="viridis", vmin=0, vmax=1.1)
         ax.set_title(title, fontsize=10)
         ax.set_xticks([])
         ax.set_yticks([])
@@ -114,9 +114,10 @@ def draw_gap(digit):
     maps = captured["maps"][:8]
     fig, axes = plt.subplots(2, len(maps), figsize=(1.3 * len(maps), 3.2))
     for k, feature in enumerate(maps):
-        axes[0, k].imshow(feature, cmap="magma")
+        axes[0, k].imshow(feature.numpy(), cmap="magma")
         axes[0, k].set_title(f"map {k + 1}", fontsize=8)
-        axes[1, k].imshow(feature.mean().view(1, 1), cmap="magma", vmin=feature.min(), vmax=feature.max())
+        axes[1, k].imshow(feature.mean().view(1, 1).numpy(), cmap="magma",
+                          vmin=feature.min().item(), vmax=feature.max().item())
         axes[1, k].set_xlabel(f"{feature.mean():.3f}", fontsize=8)
         for ax in axes[:, k]:
             ax.set_xticks([])

@@ -74,7 +74,7 @@ class SmallNet(nn.Module):
             # Average each 5x5 feature map to one number, then a 1x1 convolution maps c6 averages to 10 scores.
             self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Conv2d(c6, 10, 1))
         else:
-            # One 5x5 kernel per class and channel, covering the whole map: most of the network's parameters.
+            # One 5x5 kernel per class and channel, covering the whole map: a third of the parameters.
             self.head = nn.Conv2d(c6, 10, 5)
         for module in self.modules():
             if isinstance(module, nn.Conv2d):

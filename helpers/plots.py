@@ -49,7 +49,7 @@ def show_misclassified(model, images, labels, count=24, columns=8):
     for ax in axes.flat:
         ax.axis("off")
     for ax, i in zip(axes.flat, shown):
-        ax.imshow((images[i, 0] * STD + MEAN).cpu(), cmap="gray_r")
+        ax.imshow((images[i, 0] * STD + MEAN).cpu().numpy(), cmap="gray_r")
         ax.set_title(f"{predicted[i].item()} ({labels[i].item()})", fontsize=10)
     fig.suptitle(f"{len(wrong)} of {len(labels):,} test images misclassified: predicted (true)", fontsize=11)
     fig.tight_layout()
@@ -66,7 +66,7 @@ def confusion_matrix(model, images, labels):
 def plot_confusion(matrix, title="confusion matrix"):
     """The matrix as an image with its counts written in; an empty column is a class never predicted."""
     fig, ax = plt.subplots(figsize=(5.6, 5))
-    ax.imshow(matrix, cmap="Blues")
+    ax.imshow(matrix.numpy(), cmap="Blues")
     for true in range(10):
         for pred in range(10):
             count = matrix[true, pred].item()
