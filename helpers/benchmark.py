@@ -1,6 +1,6 @@
 """How much the input pipeline costs: seconds per training step of the `gap` model, three ways, in one run.
 
-    python -m helpers.benchmark [--steps 60]
+    python -m helpers.benchmark [--steps 300]   # about a minute on 2 CPU cores; fewer steps, noisier ratios
 
 (a) the project's Batches (in-memory tensors, per-image augmentation on the batch), (b) a torchvision DataLoader
 with per-sample RandomRotation, (c) one pre-made batch reused: pure compute, the floor. a/c near 1 means the
@@ -42,7 +42,7 @@ def seconds_per_step(model, optimizer, batches, steps, warmup=5):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--steps", type=int, default=60)
+    parser.add_argument("--steps", type=int, default=300)
     parser.add_argument("--root", default=None, help="MNIST folder (default: $MNIST_ROOT, else data/)")
     args = parser.parse_args()
     seed_everything(0)

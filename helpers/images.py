@@ -78,14 +78,18 @@ def draw_receptive_field(digit):
 
 
 def draw_dropout():
-    """A layer of units during training: a random 5% are zeroed each step, the others scaled by 1/0.95."""
+    """A layer of units during training: a random share p of them zeroed each step, the others scaled by 1/(1-p).
+
+    p is the rate of the `dropout` model of the series.
+    """
+    rate = next(m.p for m in get_model("dropout").modules() if isinstance(m, torch.nn.Dropout))
     generator = torch.Generator().manual_seed(3)
     activations = torch.rand(10, 10, generator=generator)
-    keep = torch.rand(10, 10, generator=generator) > 0.05
+    keep = torch.rand(10, 10, generator=generator) > rate
     fig, axes = plt.subplots(1, 2, figsize=(7, 3.6))
     for ax, values, title in ((axes[0], activations, "activations"),
-                              (axes[1], activations * keep / 0.95, "after Dropout(0.05), training")):
-        ax.imshow(values.numpy(), cmap="viridis", vmin=0, vmax=1.1)
+                              (axes[1], activations * keep / (1 - rate), f"after Dropout({rate}), training")):
+        ax.imshow(values.numpy(), cmap="viridis", vmin=0, vmax=1.2)
         ax.set_title(title, fontsize=10)
         ax.set_xticks([])
         ax.set_yticks([])

@@ -36,15 +36,16 @@ class BadNet(nn.Module):
 
 
 # Output channels of the seven 3x3/1x1 convolutions of SmallNet: block 1 (three), transition (one), block 2 (three).
-WIDTHS = (8, 8, 12, 12, 16, 16, 16)
+# Chosen on the validation split (results/validation.jsonl): the 1x1 transition squeezes 12 channels into 8.
+WIDTHS = (8, 8, 12, 8, 12, 12, 16)
 
 
 class SmallNet(nn.Module):
     """Steps 3 to 6: one small network whose arguments switch on, one at a time, what each notebook teaches.
 
     Block 1 stacks three 3x3 convolutions (receptive field 7, enough to see the edges and gradients of a stroke)
-    before max-pooling; a 1x1 convolution then mixes channels cheaply; block 2 grows the receptive field to 20
-    on a 5x5 map; the head turns that map into ten class scores.
+    before max-pooling; a 1x1 convolution then squeezes the channels cheaply; block 2 grows the receptive field to
+    20 on a 5x5 map; the head turns that map into ten class scores.
     """
 
     def __init__(self, batchnorm=False, dropout=0.0, gap=False, widths=WIDTHS):
@@ -56,8 +57,6 @@ class SmallNet(nn.Module):
             if batchnorm:
                 layers.append(nn.BatchNorm2d(c_out))
             layers.append(nn.ReLU())
-            if dropout:
-                layers.append(nn.Dropout(dropout))
             return nn.Sequential(*layers)
 
         # Block 1: three 3x3 convolutions see 7x7 pixels, where the edges and gradients of strokes show.
@@ -65,17 +64,20 @@ class SmallNet(nn.Module):
         self.conv2 = conv(c1, c2)  # 26 -> 24, RF 5
         self.conv3 = conv(c2, c3)  # 24 -> 22, RF 7
         self.pool = nn.MaxPool2d(2, 2)  # 22 -> 11, RF 8
-        self.mix = conv(c3, mix, kernel=1)  # 11 -> 11: a 1x1 convolution merges channels cheaply
+        self.mix = conv(c3, mix, kernel=1)  # 11 -> 11: a 1x1 convolution squeezes the channels cheaply
         # Block 2: from edges to parts of digits.
         self.conv4 = conv(mix, c4)  # 11 -> 9, RF 12
         self.conv5 = conv(c4, c5)  # 9 -> 7, RF 16
         self.conv6 = conv(c5, c6)  # 7 -> 5, RF 20
+        # Dropout, if any, acts on the last feature maps, the input of the head: the place where it cost the least
+        # accuracy on the validation split (results/validation.jsonl).
+        drop = [nn.Dropout(dropout)] if dropout else []
         if gap:
             # Average each 5x5 feature map to one number, then a 1x1 convolution maps c6 averages to 10 scores.
-            self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Conv2d(c6, 10, 1))
+            self.head = nn.Sequential(*drop, nn.AdaptiveAvgPool2d(1), nn.Conv2d(c6, 10, 1))
         else:
-            # One 5x5 kernel per class and channel, covering the whole map: a third of the parameters.
-            self.head = nn.Conv2d(c6, 10, 5)
+            # One 5x5 kernel per class and channel, covering the whole map: two fifths of the parameters.
+            self.head = nn.Sequential(*drop, nn.Conv2d(c6, 10, 5))
         for module in self.modules():
             if isinstance(module, nn.Conv2d):
                 # He initialisation keeps the activations' scale through the ReLUs; with PyTorch's default the
@@ -88,14 +90,16 @@ class SmallNet(nn.Module):
         return F.log_softmax(x.view(-1, 10), dim=1)
 
 
-# The story, one change per step: each entry adds one argument to the one before.
+# The story, one change per step: each entry adds one argument to the one before, except that step 6 replaces the
+# whole head, Dropout included: a 170-parameter head has little to overfit, and every Dropout tried with it cost
+# accuracy on the validation split (results/validation.jsonl).
 MODELS = {
     "bad": (BadNet, {"final_relu": True}),
     "no_relu": (BadNet, {"final_relu": False}),
     "new_arch": (SmallNet, {}),
     "batchnorm": (SmallNet, {"batchnorm": True}),
-    "dropout": (SmallNet, {"batchnorm": True, "dropout": 0.05}),
-    "gap": (SmallNet, {"batchnorm": True, "dropout": 0.05, "gap": True}),
+    "dropout": (SmallNet, {"batchnorm": True, "dropout": 0.1}),
+    "gap": (SmallNet, {"batchnorm": True, "gap": True}),
 }
 MODEL_NAMES = list(MODELS)
 

@@ -63,6 +63,15 @@ def confusion_matrix(model, images, labels):
     return torch.bincount(labels.cpu() * 10 + predicted.cpu(), minlength=100).reshape(10, 10)
 
 
+def top_confusions(matrix, count=6):
+    """The most frequent mistakes in a confusion matrix, as rows of (true digit, predicted digit, times)."""
+    mistakes = matrix.clone()
+    mistakes.fill_diagonal_(0)
+    order = mistakes.flatten().argsort(descending=True, stable=True)[:count]
+    return [{"true": i // 10, "predicted": i % 10, "times": mistakes.flatten()[i].item()}
+            for i in order.tolist() if mistakes.flatten()[i] > 0]
+
+
 def plot_confusion(matrix, title="confusion matrix"):
     """The matrix as an image with its counts written in; an empty column is a class never predicted."""
     fig, ax = plt.subplots(figsize=(5.6, 5))
@@ -92,5 +101,34 @@ def plot_seeds(study, target=99.4):
            title=f"{study['model']}: {study['params']:,} parameters, {study['epochs']} epochs, {len(seeds)} seeds")
     ax.legend(fontsize=8, loc="lower left")
     ax.grid(alpha=0.3)
+    fig.tight_layout()
+    plt.show()
+
+
+def plot_ablation(ablation, target=99.4, floor=98.0):
+    """One line per ingredient taken away: every seed's final-epoch test accuracy as a dot, the mean as a bar.
+
+    A run below `floor` (one that failed to train) is drawn at the left edge with its value written next to it.
+    """
+    rows = ablation["rows"]
+    accs = [[run["final_test_acc"] for run in row["runs"]] for row in rows]
+    low = max(floor, min(min(a) for a in accs) - 0.05)
+    fig, ax = plt.subplots(figsize=(8, 0.55 * len(rows) + 1.4))
+    for y, values in enumerate(accs):
+        for value in values:
+            ax.plot(max(value, low), y, "o", color="C0" if value >= low else "C3", alpha=0.8)
+            if value < low:
+                ax.text(low, y + 0.22, f"{value:.1f}%", fontsize=7, color="C3")
+        mean = sum(values) / len(values)
+        if mean >= low:
+            ax.plot([mean, mean], [y - 0.3, y + 0.3], color="black", linewidth=2)
+    ax.axvline(target, color="red", linewidth=1, label=f"target {target}%")
+    ax.set_yticks(range(len(rows)), [row["removed"] for row in rows], fontsize=8)
+    ax.invert_yaxis()
+    ax.set(xlabel="final-epoch test accuracy (%); bar = mean over seeds", xlim=(low - 0.02, None),
+           title=f"{ablation['model']}: the final recipe with one ingredient taken away, "
+                 f"{len(ablation['seeds'])} seeds each")
+    ax.legend(fontsize=8, loc="lower right")
+    ax.grid(alpha=0.3, axis="x")
     fig.tight_layout()
     plt.show()

@@ -10,6 +10,8 @@ recipe was chosen. The test set is not loaded here.
 import argparse
 import json
 
+import torch
+
 from .data import load_mnist
 from .runtime import RESULTS_DIR, pick_device
 from .train import RECIPE, train_with_recipe
@@ -38,7 +40,8 @@ def main():
                                        model_changes=model_changes, **changes)
         record = {"model": args.model, "params": history["params"], "seed": seed, "changes": changes,
                   "model_changes": model_changes, "note": args.note, "final_val_acc": history["epochs"][-1]["test_acc"],
-                  "val_acc_by_epoch": [round(e["test_acc"], 2) for e in history["epochs"]]}
+                  "val_acc_by_epoch": [round(e["test_acc"], 2) for e in history["epochs"]],
+                  "recipe": history["recipe"], "threads": torch.get_num_threads()}
         RESULTS_DIR.mkdir(exist_ok=True)
         with open(RESULTS_DIR / "validation.jsonl", "a") as f:
             f.write(json.dumps(record) + "\n")

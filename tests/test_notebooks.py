@@ -8,7 +8,8 @@ import pytest
 from helpers import colab
 from helpers.runtime import REPO_ROOT
 
-STEMS = ["01_bad_network", "02_no_final_relu", "03_new_architecture", "04_batch_norm", "05_dropout", "06_gap"]
+STEMS = ["01_bad_network", "02_no_final_relu", "03_new_architecture", "04_batch_norm", "05_dropout", "06_gap",
+         "07_ablation"]
 NOTEBOOKS = sorted((REPO_ROOT / "notebooks").glob("*.ipynb"))
 
 
@@ -17,8 +18,8 @@ def code_cells(path):
     return [c for c in cells if c["cell_type"] == "code" and "".join(c["source"]).strip()]
 
 
-def test_the_six_steps_are_there():
-    assert [p.stem for p in NOTEBOOKS][:6] == STEMS
+def test_the_six_steps_and_the_optional_ablation_are_there():
+    assert [p.stem for p in NOTEBOOKS] == STEMS
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)

@@ -1,6 +1,8 @@
 import json
 
-from helpers import format_table, report
+import torch
+
+from helpers import format_table, report, top_confusions
 from helpers.runtime import REPO_ROOT
 
 
@@ -29,3 +31,48 @@ def test_readme_table_is_the_generated_one():
     readme = (REPO_ROOT / "README.md").read_text()
     block = readme.split(report.START)[1].split(report.END)[0].strip()
     assert block == report.results_markdown(REPO_ROOT / "results").strip()  # not results/smoke: see conftest.py
+
+
+def test_time_to_target_reports_the_whole_schedule_and_the_first_epoch_at_the_target():
+    line = report.time_to_target(history("gap", 5000, [99.1, 99.45, 99.3, 99.5]))
+    assert "the 4-epoch schedule took 0.8 minutes (46 s)" in line  # 10 + 11 + 12 + 13 seconds
+    assert "first reached 99.4% at epoch 2, after 0.3 minutes (21 s)" in line and line.endswith("final epoch 99.50%")
+    assert "first reached" not in report.time_to_target(history("gap", 5000, [99.1, 99.2]))
+
+
+def test_ablation_rows_give_every_seed_and_the_minimum():
+    study = {"model": "gap", "seeds": [1, 2], "rows": [
+        {"removed": "nothing", "params": 5000, "runs": [{"seed": 1, "final_test_acc": 99.5},
+                                                        {"seed": 2, "final_test_acc": 99.42}]},
+        {"removed": "dropout", "params": 5000, "runs": [{"seed": 1, "final_test_acc": 99.3},
+                                                        {"seed": 2, "final_test_acc": 99.6}]}]}
+    rows = report.ablation_rows(study)
+    assert rows[0] == {"taken away": "nothing", "params": 5000, "per seed": "99.50 99.42", "min": 99.42,
+                       "mean": 99.46, "max": 99.5}
+    assert rows[1]["min"] == 99.3 and rows[1]["max"] == 99.6
+
+
+def test_top_confusions_lists_the_most_frequent_mistakes_first():
+    matrix = torch.zeros(10, 10, dtype=torch.long)
+    matrix.fill_diagonal_(100)
+    matrix[4, 9], matrix[3, 5], matrix[7, 1] = 6, 2, 4
+    assert top_confusions(matrix, count=2) == [{"true": 4, "predicted": 9, "times": 6},
+                                               {"true": 7, "predicted": 1, "times": 4}]
+    assert len(top_confusions(matrix)) == 3  # only real mistakes, never a zero
+
+
+def test_validation_rows_group_runs_by_what_was_tried(tmp_path):
+    runs = [{"note": "A", "params": 5818, "seed": 100, "changes": {}, "final_val_acc": 99.3},
+            {"note": "A", "params": 5818, "seed": 101, "changes": {}, "final_val_acc": 99.2},
+            {"note": "A", "params": 5818, "seed": 100, "changes": {"max_lr": 0.2}, "final_val_acc": 99.4}]
+    (tmp_path / "validation.jsonl").write_text("".join(json.dumps(run) + "\n" for run in runs))
+    rows = report.validation_rows(tmp_path / "validation.jsonl")
+    assert [(r["seeds"], r["mean"], r["min"]) for r in rows] == [("100, 101", 99.25, 99.2), ("100", 99.4, 99.4)]
+    assert rows[1]["changes"] == '{"max_lr": 0.2}'
+
+
+def test_a_note_with_a_pipe_does_not_break_the_validation_table(tmp_path):
+    runs = [{"note": "A: widths 8 | 1x1 to 8", "params": 5818, "seed": 100, "changes": {}, "final_val_acc": 99.3}]
+    (tmp_path / "validation.jsonl").write_text(json.dumps(runs[0]) + "\n")
+    row = [line for line in report.results_markdown(tmp_path).splitlines() if line.startswith("| A: widths")][0]
+    assert row.count("|") == 7  # six cells, like the header "| tried | ... | min |"

@@ -6,8 +6,10 @@ import sys
 import pytest
 import torch
 
-from helpers import (RECIPE, evaluate, fit, get_model, load_history, load_weights, runtime, save_history,
-                     save_weights, seed_everything, train_with_recipe)
+from helpers import (ABLATIONS, RECIPE, ablation_study, evaluate, fit, get_model, load_history, load_weights,
+                     runtime, save_history, save_weights, seed_everything, seed_study, train_with_recipe)
+from helpers import train as train_module
+from helpers.train import make_scheduler
 from helpers.runtime import REPO_ROOT
 
 
@@ -100,3 +102,52 @@ def test_smoke_switch_shortens_training_and_says_so(mnist_test):
     assert "SMOKE MODE: 2 epochs of 5 batches, tested on 1000 images." in run.stdout
     assert "epoch  2/2" in run.stderr and "epoch  3/" not in run.stderr
     assert runtime.SMOKE is False  # in this process the fixture keeps the real behaviour
+
+
+def learning_rates(schedule, total_steps=100):
+    model = get_model("gap")
+    optimizer = torch.optim.SGD(model.parameters(), lr=RECIPE["max_lr"])
+    scheduler = make_scheduler(optimizer, {**RECIPE, "schedule": schedule}, total_steps)
+    rates = []
+    for _ in range(total_steps):
+        rates.append(optimizer.param_groups[0]["lr"])
+        optimizer.step()
+        scheduler.step()
+    return rates
+
+
+def test_step_schedule_divides_by_ten_at_half_and_three_quarters():
+    rates = learning_rates("step")
+    top = RECIPE["max_lr"]
+    assert rates[0] == rates[49] == top
+    assert rates[50] == pytest.approx(top / 10) and rates[74] == pytest.approx(top / 10)
+    assert rates[75] == pytest.approx(top / 100) and rates[99] == pytest.approx(top / 100)
+
+
+def test_one_cycle_warms_up_to_max_lr_then_anneals_far_below_it():
+    rates = learning_rates("one_cycle")
+    peak = max(range(100), key=rates.__getitem__)
+    assert 20 <= peak <= 40 and rates[peak] == pytest.approx(RECIPE["max_lr"])
+    assert rates[0] < RECIPE["max_lr"] / 10 and rates[-1] < RECIPE["max_lr"] / 1000
+
+
+def test_an_unknown_schedule_is_refused():
+    with pytest.raises(ValueError, match="Unknown schedule 'cosine'.*one_cycle.*step"):
+        learning_rates("cosine")
+
+
+def test_ablation_changes_one_thing_per_row_and_reuses_the_seed_study(mnist_train, mnist_test, monkeypatch):
+    assert list(ABLATIONS)[0].startswith("nothing") and ABLATIONS[list(ABLATIONS)[0]] == ({}, {})
+    assert all(len(model_changes) + len(changes) == 1 for model_changes, changes in list(ABLATIONS.values())[1:])
+    for model_changes, changes in ABLATIONS.values():  # every change names a real model argument or recipe entry
+        get_model("gap", **model_changes)
+        assert set(changes) <= set(RECIPE)
+    monkeypatch.setitem(RECIPE, "epochs", 1)
+    monkeypatch.setattr(train_module, "ABLATIONS", {k: ABLATIONS[k] for k in list(ABLATIONS)[:2]})
+    train, test = (mnist_train[0][:640], mnist_train[1][:640]), (mnist_test[0][:200], mnist_test[1][:200])
+    reference = seed_study("gap", [1, 2], train, test)
+    reference["runs"][0]["final_test_acc"] = 12.5  # a marker: the first row must be this study, not a new run
+    study = ablation_study([1], train, test, reference=reference)
+    assert [row["removed"] for row in study["rows"]] == list(ABLATIONS)[:2] and study["seeds"] == [1]
+    assert study["rows"][0]["runs"] == [reference["runs"][0]]
+    assert study["rows"][1]["runs"][0]["seed"] == 1 and study["rows"][1]["runs"][0]["final_test_acc"] != 12.5
