@@ -1,6 +1,12 @@
-"""The six networks of the series, in story order, each one change away from the one before."""
+"""The networks of the series, one plain class per step, in story order, each one change away from the one before.
+
+Steps 3 to 6 repeat each other on purpose: a learner reads (and copies) one class at a time, and `show_diff` prints
+exactly the lines a step changed.
+"""
 
 import copy
+import difflib
+import inspect
 
 import torch
 import torch.nn as nn
@@ -9,7 +15,7 @@ import torchsummary
 
 
 class BadNet(nn.Module):
-    """The reference's network, exactly: 6.4M parameters, and a ReLU on the logits unless final_relu=False."""
+    """Steps 1 and 2: the reference's network, 6.4M parameters, with a ReLU on the logits unless final_relu=False."""
 
     def __init__(self, final_relu=True):
         super().__init__()
@@ -35,78 +41,184 @@ class BadNet(nn.Module):
         return F.log_softmax(x, dim=1)
 
 
-# Output channels of the seven 3x3/1x1 convolutions of SmallNet: block 1 (three), transition (one), block 2 (three).
-# Chosen on the validation split (results/validation.jsonl): the 1x1 transition squeezes 12 channels into 8.
-WIDTHS = (8, 8, 12, 8, 12, 12, 16)
+def he_init(model):
+    """He initialisation keeps the activations' scale through the ReLUs; with PyTorch's default the signal fades
+    layer by layer, and without BatchNorm the step-3 network would not start learning at all."""
+    for module in model.modules():
+        if isinstance(module, nn.Conv2d):
+            nn.init.kaiming_normal_(module.weight, nonlinearity="relu")
 
 
-class SmallNet(nn.Module):
-    """Steps 3 to 6: one small network whose arguments switch on, one at a time, what each notebook teaches.
+class NewArchNet(nn.Module):
+    """Step 3: three 3x3 convolutions (receptive field 7) before max-pooling, a 1x1 squeeze, three more, a head."""
 
-    Block 1 stacks three 3x3 convolutions (receptive field 7, enough to see the edges and gradients of a stroke)
-    before max-pooling; a 1x1 convolution then squeezes the channels cheaply; block 2 grows the receptive field to
-    20 on a 5x5 map; the head turns that map into ten class scores.
-    """
-
-    def __init__(self, batchnorm=False, dropout=0.0, gap=False, widths=WIDTHS):
+    def __init__(self):
         super().__init__()
-        c1, c2, c3, mix, c4, c5, c6 = widths
-
-        def conv(c_in, c_out, kernel=3):
-            layers = [nn.Conv2d(c_in, c_out, kernel, bias=not batchnorm)]  # BatchNorm's shift replaces the bias
-            if batchnorm:
-                layers.append(nn.BatchNorm2d(c_out))
-            layers.append(nn.ReLU())
-            return nn.Sequential(*layers)
-
         # Block 1: three 3x3 convolutions see 7x7 pixels, where the edges and gradients of strokes show.
-        self.conv1 = conv(1, c1)  # 28 -> 26, RF 3
-        self.conv2 = conv(c1, c2)  # 26 -> 24, RF 5
-        self.conv3 = conv(c2, c3)  # 24 -> 22, RF 7
+        self.conv1 = nn.Conv2d(1, 8, 3)  # 28 -> 26, RF 3
+        self.conv2 = nn.Conv2d(8, 8, 3)  # 26 -> 24, RF 5
+        self.conv3 = nn.Conv2d(8, 12, 3)  # 24 -> 22, RF 7
         self.pool = nn.MaxPool2d(2, 2)  # 22 -> 11, RF 8
-        self.mix = conv(c3, mix, kernel=1)  # 11 -> 11: a 1x1 convolution squeezes the channels cheaply
+        self.mix = nn.Conv2d(12, 8, 1)  # 11 -> 11: a 1x1 convolution squeezes the channels cheaply
         # Block 2: from edges to parts of digits.
-        self.conv4 = conv(mix, c4)  # 11 -> 9, RF 12
-        self.conv5 = conv(c4, c5)  # 9 -> 7, RF 16
-        self.conv6 = conv(c5, c6)  # 7 -> 5, RF 20
-        # Dropout, if any, acts on the last feature maps, the input of the head: the place where it cost the least
-        # accuracy on the validation split (results/validation.jsonl).
-        drop = [nn.Dropout(dropout)] if dropout else []
-        if gap:
-            # Average each 5x5 feature map to one number, then a 1x1 convolution maps c6 averages to 10 scores.
-            self.head = nn.Sequential(*drop, nn.AdaptiveAvgPool2d(1), nn.Conv2d(c6, 10, 1))
-        else:
-            # One 5x5 kernel per class and channel, covering the whole map: two fifths of the parameters.
-            self.head = nn.Sequential(*drop, nn.Conv2d(c6, 10, 5))
-        for module in self.modules():
-            if isinstance(module, nn.Conv2d):
-                # He initialisation keeps the activations' scale through the ReLUs; with PyTorch's default the
-                # signal fades layer by layer, and without BatchNorm this network would not start learning at all.
-                nn.init.kaiming_normal_(module.weight, nonlinearity="relu")
+        self.conv4 = nn.Conv2d(8, 12, 3)  # 11 -> 9, RF 12
+        self.conv5 = nn.Conv2d(12, 12, 3)  # 9 -> 7, RF 16
+        self.conv6 = nn.Conv2d(12, 16, 3)  # 7 -> 5, RF 20
+        # Head: one 5x5 kernel per class and channel covers the whole 5x5 map (RF 28): ten class scores.
+        self.head = nn.Conv2d(16, 10, 5)
+        he_init(self)
 
     def forward(self, x):
-        x = self.mix(self.pool(self.conv3(self.conv2(self.conv1(x)))))
-        x = self.head(self.conv6(self.conv5(self.conv4(x))))
+        x = F.relu(self.conv1(x))
+        x = F.relu(self.conv2(x))
+        x = F.relu(self.conv3(x))
+        x = self.pool(x)
+        x = F.relu(self.mix(x))
+        x = F.relu(self.conv4(x))
+        x = F.relu(self.conv5(x))
+        x = F.relu(self.conv6(x))
+        x = self.head(x)  # no ReLU here: the scores must be free to go negative (step 2's lesson)
         return F.log_softmax(x.view(-1, 10), dim=1)
 
 
-# The story, one change per step: each entry adds one argument to the one before, except that step 6 replaces the
-# whole head, Dropout included: a 170-parameter head has little to overfit, and every Dropout tried with it cost
-# accuracy on the validation split (results/validation.jsonl).
+class BatchNormNet(nn.Module):
+    """Step 4: step 3 with BatchNorm after every convolution but the head's; BatchNorm's shift replaces conv biases."""
+
+    def __init__(self):
+        super().__init__()
+        # Block 1: three 3x3 convolutions see 7x7 pixels, where the edges and gradients of strokes show.
+        self.conv1 = nn.Conv2d(1, 8, 3, bias=False)  # 28 -> 26, RF 3
+        self.bn1 = nn.BatchNorm2d(8)
+        self.conv2 = nn.Conv2d(8, 8, 3, bias=False)  # 26 -> 24, RF 5
+        self.bn2 = nn.BatchNorm2d(8)
+        self.conv3 = nn.Conv2d(8, 12, 3, bias=False)  # 24 -> 22, RF 7
+        self.bn3 = nn.BatchNorm2d(12)
+        self.pool = nn.MaxPool2d(2, 2)  # 22 -> 11, RF 8
+        self.mix = nn.Conv2d(12, 8, 1, bias=False)  # 11 -> 11: a 1x1 convolution squeezes the channels cheaply
+        self.bn_mix = nn.BatchNorm2d(8)
+        # Block 2: from edges to parts of digits.
+        self.conv4 = nn.Conv2d(8, 12, 3, bias=False)  # 11 -> 9, RF 12
+        self.bn4 = nn.BatchNorm2d(12)
+        self.conv5 = nn.Conv2d(12, 12, 3, bias=False)  # 9 -> 7, RF 16
+        self.bn5 = nn.BatchNorm2d(12)
+        self.conv6 = nn.Conv2d(12, 16, 3, bias=False)  # 7 -> 5, RF 20
+        self.bn6 = nn.BatchNorm2d(16)
+        # Head: one 5x5 kernel per class and channel covers the whole 5x5 map (RF 28): ten class scores.
+        self.head = nn.Conv2d(16, 10, 5)
+        he_init(self)
+
+    def forward(self, x):
+        x = F.relu(self.bn1(self.conv1(x)))
+        x = F.relu(self.bn2(self.conv2(x)))
+        x = F.relu(self.bn3(self.conv3(x)))
+        x = self.pool(x)
+        x = F.relu(self.bn_mix(self.mix(x)))
+        x = F.relu(self.bn4(self.conv4(x)))
+        x = F.relu(self.bn5(self.conv5(x)))
+        x = F.relu(self.bn6(self.conv6(x)))
+        x = self.head(x)  # no ReLU here: the scores must be free to go negative (step 2's lesson)
+        return F.log_softmax(x.view(-1, 10), dim=1)
+
+
+class DropoutNet(nn.Module):
+    """Step 5: step 4 with Dropout on the last feature maps, the input of the head."""
+
+    def __init__(self, dropout=0.1):
+        super().__init__()
+        # Block 1: three 3x3 convolutions see 7x7 pixels, where the edges and gradients of strokes show.
+        self.conv1 = nn.Conv2d(1, 8, 3, bias=False)  # 28 -> 26, RF 3
+        self.bn1 = nn.BatchNorm2d(8)
+        self.conv2 = nn.Conv2d(8, 8, 3, bias=False)  # 26 -> 24, RF 5
+        self.bn2 = nn.BatchNorm2d(8)
+        self.conv3 = nn.Conv2d(8, 12, 3, bias=False)  # 24 -> 22, RF 7
+        self.bn3 = nn.BatchNorm2d(12)
+        self.pool = nn.MaxPool2d(2, 2)  # 22 -> 11, RF 8
+        self.mix = nn.Conv2d(12, 8, 1, bias=False)  # 11 -> 11: a 1x1 convolution squeezes the channels cheaply
+        self.bn_mix = nn.BatchNorm2d(8)
+        # Block 2: from edges to parts of digits.
+        self.conv4 = nn.Conv2d(8, 12, 3, bias=False)  # 11 -> 9, RF 12
+        self.bn4 = nn.BatchNorm2d(12)
+        self.conv5 = nn.Conv2d(12, 12, 3, bias=False)  # 9 -> 7, RF 16
+        self.bn5 = nn.BatchNorm2d(12)
+        self.conv6 = nn.Conv2d(12, 16, 3, bias=False)  # 7 -> 5, RF 20
+        self.bn6 = nn.BatchNorm2d(16)
+        self.drop = nn.Dropout(dropout)  # in training, zeroes each activation with probability `dropout`
+        # Head: one 5x5 kernel per class and channel covers the whole 5x5 map (RF 28): ten class scores.
+        self.head = nn.Conv2d(16, 10, 5)
+        he_init(self)
+
+    def forward(self, x):
+        x = F.relu(self.bn1(self.conv1(x)))
+        x = F.relu(self.bn2(self.conv2(x)))
+        x = F.relu(self.bn3(self.conv3(x)))
+        x = self.pool(x)
+        x = F.relu(self.bn_mix(self.mix(x)))
+        x = F.relu(self.bn4(self.conv4(x)))
+        x = F.relu(self.bn5(self.conv5(x)))
+        x = F.relu(self.bn6(self.conv6(x)))
+        x = self.drop(x)
+        x = self.head(x)  # no ReLU here: the scores must be free to go negative (step 2's lesson)
+        return F.log_softmax(x.view(-1, 10), dim=1)
+
+
+class GapNet(nn.Module):
+    """Step 6: step 5 with its head replaced: global average pooling, then a 1x1 convolution to ten scores."""
+
+    def __init__(self, dropout=0.1):
+        super().__init__()
+        # Block 1: three 3x3 convolutions see 7x7 pixels, where the edges and gradients of strokes show.
+        self.conv1 = nn.Conv2d(1, 8, 3, bias=False)  # 28 -> 26, RF 3
+        self.bn1 = nn.BatchNorm2d(8)
+        self.conv2 = nn.Conv2d(8, 8, 3, bias=False)  # 26 -> 24, RF 5
+        self.bn2 = nn.BatchNorm2d(8)
+        self.conv3 = nn.Conv2d(8, 12, 3, bias=False)  # 24 -> 22, RF 7
+        self.bn3 = nn.BatchNorm2d(12)
+        self.pool = nn.MaxPool2d(2, 2)  # 22 -> 11, RF 8
+        self.mix = nn.Conv2d(12, 8, 1, bias=False)  # 11 -> 11: a 1x1 convolution squeezes the channels cheaply
+        self.bn_mix = nn.BatchNorm2d(8)
+        # Block 2: from edges to parts of digits.
+        self.conv4 = nn.Conv2d(8, 12, 3, bias=False)  # 11 -> 9, RF 12
+        self.bn4 = nn.BatchNorm2d(12)
+        self.conv5 = nn.Conv2d(12, 12, 3, bias=False)  # 9 -> 7, RF 16
+        self.bn5 = nn.BatchNorm2d(12)
+        self.conv6 = nn.Conv2d(12, 16, 3, bias=False)  # 7 -> 5, RF 20
+        self.bn6 = nn.BatchNorm2d(16)
+        self.drop = nn.Dropout(dropout)  # in training, zeroes each activation with probability `dropout`
+        # Head: average each 5x5 map to one number (GAP), then a 1x1 convolution maps 16 averages to ten scores.
+        self.gap = nn.AdaptiveAvgPool2d(1)
+        self.head = nn.Conv2d(16, 10, 1)
+        he_init(self)
+
+    def forward(self, x):
+        x = F.relu(self.bn1(self.conv1(x)))
+        x = F.relu(self.bn2(self.conv2(x)))
+        x = F.relu(self.bn3(self.conv3(x)))
+        x = self.pool(x)
+        x = F.relu(self.bn_mix(self.mix(x)))
+        x = F.relu(self.bn4(self.conv4(x)))
+        x = F.relu(self.bn5(self.conv5(x)))
+        x = F.relu(self.bn6(self.conv6(x)))
+        x = self.drop(x)
+        x = self.gap(x)
+        x = self.head(x)  # no ReLU here: the scores must be free to go negative (step 2's lesson)
+        return F.log_softmax(x.view(-1, 10), dim=1)
+
+
+# The story: step name -> (class, arguments). Steps 1 and 2 differ by BadNet's one switch.
 MODELS = {
     "bad": (BadNet, {"final_relu": True}),
     "no_relu": (BadNet, {"final_relu": False}),
-    "new_arch": (SmallNet, {}),
-    "batchnorm": (SmallNet, {"batchnorm": True}),
-    "dropout": (SmallNet, {"batchnorm": True, "dropout": 0.1}),
-    "gap": (SmallNet, {"batchnorm": True, "gap": True}),
+    "new_arch": (NewArchNet, {}),
+    "batchnorm": (BatchNormNet, {}),
+    "dropout": (DropoutNet, {}),
+    "gap": (GapNet, {"dropout": 0.0}),
 }
 MODEL_NAMES = list(MODELS)
 
 
 def get_model(name, **changes):
     """A freshly initialised model of the series by name ("bad", ..., "gap"); `changes` override its arguments
-    (for experiments, e.g. get_model("gap", dropout=0.0))."""
+    (e.g. get_model("gap", dropout=0.0))."""
     if name not in MODELS:
         raise ValueError(f"Unknown model {name!r}. Valid names, in story order: {', '.join(MODEL_NAMES)}.")
     cls, arguments = MODELS[name]
@@ -118,22 +230,29 @@ def count_params(model):
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
 
 
-def compare_models(before, after):
-    """What one step changed, layer by layer: each top-level layer's parts and parameters in both models."""
+def model_source(name):
+    """The source code of the class behind step `name`, as a learner would type it."""
+    return inspect.getsource(MODELS[name][0])
 
-    def layers(model):
-        return {name: (" + ".join(type(m).__name__ for m in child.modules() if not list(m.children())),
-                       sum(p.numel() for p in child.parameters())) for name, child in model.named_children()}
 
-    old, new = layers(before), layers(after)
-    rows = []
-    for name in [*old, *(n for n in new if n not in old)]:
-        (a, a_params), (b, b_params) = old.get(name, ("-", 0)), new.get(name, ("-", 0))
-        rows.append({"layer": name, "before": a, "params before": a_params, "after": b, "params after": b_params,
-                     "changed": "*" if (a, a_params) != (b, b_params) else ""})
-    rows.append({"layer": "total", "before": "", "params before": count_params(before), "after": "",
-                 "params after": count_params(after), "changed": ""})
-    return rows
+def show_code(name):
+    print(model_source(name))
+
+
+def model_diff(before, after):
+    """The unified line diff between the code of two steps' classes, class line and docstring left out: the lines
+    that step `after` changed, computed from the classes themselves so that it can never drift from the code."""
+
+    def body(name):
+        return model_source(name).split('"""', 2)[2].splitlines()[1:]
+
+    old, new = MODELS[before][0].__name__, MODELS[after][0].__name__
+    return list(difflib.unified_diff(body(before), body(after), fromfile=old, tofile=new, lineterm="", n=1))
+
+
+def show_diff(before, after):
+    lines = model_diff(before, after)
+    print("\n".join(lines) if lines else f"{before} and {after} share one class; only its arguments differ.")
 
 
 def summary(model, input_size=(1, 28, 28)):

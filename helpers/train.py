@@ -164,7 +164,6 @@ def seed_study(name, seeds, train, test, device="cpu", done=None, model_changes=
 ABLATIONS = {
     "nothing (the final recipe)": ({}, {}),
     "augmentation": ({}, {"augment": False}),
-    "BatchNorm": ({"batchnorm": False}, {}),
     "weight decay": ({}, {"weight_decay": 0.0}),
     "one-cycle schedule (step schedule instead)": ({}, {"schedule": "step"}),
 }

@@ -2,7 +2,8 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-from helpers import MODEL_NAMES, images  # noqa: E402
+from helpers import MODEL_NAMES  # noqa: E402
+from tools import images  # noqa: E402
 
 
 def test_every_figure_draws_from_the_real_models_and_data(mnist_test):

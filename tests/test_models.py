@@ -1,8 +1,10 @@
+import re
+
 import pytest
 import torch
 import torch.nn as nn
 
-from helpers import MODEL_NAMES, count_params, get_model, summary
+from helpers import MODEL_NAMES, count_params, get_model, model_diff, show_code, show_diff, summary
 
 
 def kinds(model, kind):
@@ -53,13 +55,42 @@ def test_each_step_changes_one_thing():
     assert all(m.kernel_size == (3, 3) for m in first_block[:3])
     convs = len(kinds(new_arch, nn.Conv2d))
     assert not kinds(new_arch, nn.BatchNorm2d)
-    assert len(kinds(batchnorm, nn.BatchNorm2d)) == convs - 1  # after every convolution but the last
+    assert len(kinds(batchnorm, nn.BatchNorm2d)) == convs - 1  # after every convolution but the head's
     assert not kinds(batchnorm, nn.Dropout) and kinds(dropout, nn.Dropout)
     assert not kinds(dropout, nn.AdaptiveAvgPool2d) and kinds(gap, nn.AdaptiveAvgPool2d)
-    # step 6 replaces the whole head (Dropout and 5x5 convolution) by GAP and a 1x1 convolution; the body stays
-    assert not kinds(gap, nn.Dropout) and isinstance(dropout.head[0], nn.Dropout)
     body = {k: v.shape for k, v in dropout.state_dict().items() if not k.startswith("head")}
     assert body == {k: v.shape for k, v in gap.state_dict().items() if not k.startswith("head")}
+
+
+# What each step of 3 to 6 changes; every line its code diff adds or removes must be about that (case ignored).
+CHANGES = {("new_arch", "batchnorm"): ("batchnorm", "bn", "bias"), ("batchnorm", "dropout"): ("dropout", "drop"),
+           ("dropout", "gap"): ("gap", "head", "average", "pool")}
+
+
+@pytest.mark.parametrize(("before", "after"), list(CHANGES), ids=lambda name: name)
+def test_the_code_diff_of_a_step_touches_only_that_steps_change(before, after):
+    diff = model_diff(before, after)
+    assert diff[0] == f"--- {type(get_model(before)).__name__}" and diff[1] == f"+++ {type(get_model(after)).__name__}"
+    added = [line[1:] for line in diff[2:] if line.startswith("+")]
+    removed = [line[1:] for line in diff[2:] if line.startswith("-")]
+    assert added, "no lines changed"
+
+    def about_the_change(line):
+        return any(word in line.lower() for word in CHANGES[before, after])
+
+    assert all(about_the_change(line) for line in added), added
+    # A removed line either is about the change, or lives on inside an added line that is (conv1 -> bn1(conv1)).
+    for line in removed:
+        words = set(re.findall(r"\w+", line))
+        assert about_the_change(line) or any(words <= set(re.findall(r"\w+", new)) for new in added), line
+
+
+def test_steps_one_and_two_share_a_class_and_the_code_printers_print_it(capsys):
+    assert model_diff("bad", "no_relu") == []
+    show_code("gap")
+    assert "class GapNet(nn.Module):" in capsys.readouterr().out
+    show_diff("bad", "no_relu")
+    assert "share one class" in capsys.readouterr().out
 
 
 def test_summary_runs_on_cpu_and_leaves_the_model_as_it_was(capsys):

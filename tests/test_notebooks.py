@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from helpers import colab
+from tools import colab
 from helpers.runtime import REPO_ROOT
 
 STEMS = ["01_bad_network", "02_no_final_relu", "03_new_architecture", "04_batch_norm", "05_dropout", "06_gap",

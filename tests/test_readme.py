@@ -9,6 +9,6 @@ def bash_blocks():
 
 def test_readme_gives_two_commands_and_ci_runs_the_test_command():
     setup_and_run, tests = bash_blocks()
-    assert setup_and_run.endswith("python -m helpers.run_notebooks")
+    assert setup_and_run.endswith("python -m tools.run_notebooks")
     assert tests.endswith("pytest")
     assert tests in (REPO_ROOT / ".ci" / "run").read_text().splitlines()

@@ -2,7 +2,8 @@ import json
 
 import torch
 
-from helpers import format_table, report, top_confusions
+from helpers import format_table, top_confusions
+from tools import report
 from helpers.runtime import REPO_ROOT
 
 

@@ -61,7 +61,7 @@ def test_weights_round_trip(tmp_path):
 
 def test_weights_of_another_architecture_are_refused(tmp_path):
     save_weights(get_model("new_arch"), tmp_path / "w.pt")
-    with pytest.raises(ValueError, match="another architecture than SmallNet"):
+    with pytest.raises(ValueError, match="another architecture than GapNet"):
         load_weights(get_model("gap"), tmp_path / "w.pt")
 
 

@@ -1,6 +1,6 @@
 """The explanatory figures in images/ (not training output), drawn from the models and the data themselves.
 
-    python -m helpers.images     # redraws every figure in images/
+    python -m tools.images     # redraws every figure in images/
 """
 
 import matplotlib
@@ -11,10 +11,10 @@ import matplotlib.pyplot as plt  # noqa: E402
 import torch  # noqa: E402
 from matplotlib.patches import FancyBboxPatch, Rectangle  # noqa: E402
 
-from .data import MEAN, STD, load_mnist  # noqa: E402
-from .models import MODEL_NAMES, count_params, get_model  # noqa: E402
-from .runtime import REPO_ROOT  # noqa: E402
-from .train import load_weights  # noqa: E402
+from helpers.data import MEAN, STD, load_mnist  # noqa: E402
+from helpers.models import MODEL_NAMES, count_params, get_model  # noqa: E402
+from helpers.runtime import REPO_ROOT  # noqa: E402
+from helpers.train import load_weights  # noqa: E402
 
 IMAGES = REPO_ROOT / "images"
 COLORS = {"Conv2d": "#4C72B0", "MaxPool2d": "#DD8452", "AdaptiveAvgPool2d": "#55A868"}

@@ -1,6 +1,6 @@
 """Choose recipes and widths on a validation split, never on the test set.
 
-    python -m helpers.validate --seeds 100 101 [--model gap] [--set max_lr=0.2 --set label_smoothing=0.1]
+    python -m tools.validate --seeds 100 101 [--model gap] [--set max_lr=0.2 --set label_smoothing=0.1]
 
 Trains on the first 50,000 training images and measures the last 10,000 (held out from training), with RECIPE
 changed by each --set KEY=VALUE. One line per run is appended to results/validation.jsonl: the record of how the
@@ -12,9 +12,9 @@ import json
 
 import torch
 
-from .data import load_mnist
-from .runtime import RESULTS_DIR, pick_device
-from .train import RECIPE, train_with_recipe
+from helpers.data import load_mnist
+from helpers.runtime import RESULTS_DIR, pick_device
+from helpers.train import RECIPE, train_with_recipe
 
 VALIDATION_SIZE = 10_000
 

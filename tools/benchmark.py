@@ -1,6 +1,6 @@
 """How much the input pipeline costs: seconds per training step of the `gap` model, three ways, in one run.
 
-    python -m helpers.benchmark [--steps 300]   # about a minute on 2 CPU cores; fewer steps, noisier ratios
+    python -m tools.benchmark [--steps 300]   # about a minute on 2 CPU cores; fewer steps, noisier ratios
 
 (a) the project's Batches (in-memory tensors, per-image augmentation on the batch), (b) a torchvision DataLoader
 with per-sample RandomRotation, (c) one pre-made batch reused: pure compute, the floor. a/c near 1 means the
@@ -14,10 +14,10 @@ import torch
 import torchvision
 from torchvision import transforms
 
-from .data import MEAN, STD, Batches, data_root, load_mnist
-from .models import get_model
-from .runtime import pick_device, seed_everything
-from .train import RECIPE, loss_fn
+from helpers.data import MEAN, STD, Batches, data_root, load_mnist
+from helpers.models import get_model
+from helpers.runtime import pick_device, seed_everything
+from helpers.train import RECIPE, loss_fn
 
 
 def seconds_per_step(model, optimizer, batches, steps, warmup=5):

@@ -1,7 +1,7 @@
 """Execute the notebooks in place, each top to bottom on a fresh kernel, the way the committed outputs are made.
 
-    python -m helpers.run_notebooks                 # all of notebooks/*.ipynb, in order
-    python -m helpers.run_notebooks notebooks/06_gap.ipynb
+    python -m tools.run_notebooks                 # all of notebooks/*.ipynb, in order
+    python -m tools.run_notebooks notebooks/06_gap.ipynb
 
 Each notebook's wall time is added to results/run_times.json, with the device and torch version, for the README.
 """
@@ -15,7 +15,7 @@ import nbformat
 import torch
 from nbconvert.preprocessors import CoalesceStreamsPreprocessor, ExecutePreprocessor
 
-from .runtime import REPO_ROOT, RESULTS_DIR, SMOKE
+from helpers.runtime import REPO_ROOT, RESULTS_DIR, SMOKE
 
 
 def main(paths):

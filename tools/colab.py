@@ -1,6 +1,6 @@
 """The "Open in Colab" badge and the Colab install cell at the top of every notebook, from one address.
 
-    python -m helpers.colab     # after changing REPOSITORY (in a fork, say): rewrites both cells in every notebook
+    python -m tools.colab     # after changing REPOSITORY (in a fork, say): rewrites both cells in every notebook
 
 The notebooks must carry the address themselves (Colab opens one notebook, not the repository), so this module is
 the one place it is written by hand; tests/test_notebooks.py checks that every notebook agrees with it.
@@ -8,7 +8,7 @@ the one place it is written by hand; tests/test_notebooks.py checks that every n
 
 import json
 
-from .runtime import REPO_ROOT
+from helpers.runtime import REPO_ROOT
 
 REPOSITORY = "mnist-99-4/mnist-99-4"  # GitHub owner/name: the one line a fork changes
 BRANCH = "main"

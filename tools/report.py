@@ -1,46 +1,26 @@
 """Text tables, the step-by-step comparison, and the README's results table generated from results/.
 
-    python -m helpers.report     # rewrites the block between the RESULTS markers in README.md
+    python -m tools.report     # rewrites the block between the RESULTS markers in README.md
 """
 
 import json
 import statistics
 
-from .models import MODEL_NAMES
-from .runtime import REPO_ROOT, RESULTS_DIR
+from helpers.models import MODEL_NAMES
+from helpers.plots import ablation_rows, final, seed_line, time_to_target
+from helpers.runtime import REPO_ROOT, RESULTS_DIR
 
 NOTEBOOKS = {
     "bad": "01_bad_network", "no_relu": "02_no_final_relu", "new_arch": "03_new_architecture",
     "batchnorm": "04_batch_norm", "dropout": "05_dropout", "gap": "06_gap",
 }
-START, END = "<!-- RESULTS:START (python -m helpers.report) -->", "<!-- RESULTS:END -->"
+START, END = "<!-- RESULTS:START (python -m tools.report) -->", "<!-- RESULTS:END -->"
 
 
-def format_table(rows, columns=None):
-    """A list of dicts as an aligned text table: text columns left, numbers right."""
-    columns = columns or list(rows[0])
-    cells = [[str(row[c]) for c in columns] for row in rows]
-    widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
-    numeric = [all(isinstance(row[c], (int, float)) or row[c] == "" for row in rows) for c in columns]
-
-    def line(values):
-        return "  ".join(v.rjust(w) if num else v.ljust(w) for v, w, num in zip(values, widths, numeric)).rstrip()
-
-    return "\n".join([line(columns), *(line(r) for r in cells)])
 
 
-def final(history):
-    """The figures of a run that the series quotes: always the last epoch."""
-    last = history["epochs"][-1]
-    return {"model": history["model"], "params": history["params"], "epochs": len(history["epochs"]),
-            "train_acc": round(last["train_acc"], 2), "test_acc": round(last["test_acc"], 2),
-            "s_per_epoch": round(statistics.mean(e["seconds"] for e in history["epochs"]), 1)}
 
 
-def step_summary(history, previous=None):
-    """The last epoch of this step next to the last epoch of the step before, as a small table."""
-    rows = [final(previous)] if previous else []
-    return format_table([*rows, final(history)])
 
 
 def results_rows(results_dir=RESULTS_DIR):
@@ -55,35 +35,10 @@ def results_rows(results_dir=RESULTS_DIR):
     return rows
 
 
-def seed_line(study):
-    accs = [run["final_test_acc"] for run in study["runs"]]
-    return (f"{study['model']}, {study['params']:,} parameters, {study['epochs']} epochs, {len(accs)} seeds "
-            f"({', '.join(str(run['seed']) for run in study['runs'])}), final epoch: min {min(accs):.2f}%, "
-            f"mean {statistics.mean(accs):.2f}%, max {max(accs):.2f}%")
 
 
-def ablation_rows(ablation):
-    """One row per ingredient taken away: final-epoch test accuracy of every seed, then min, mean and max."""
-    rows = []
-    for row in ablation["rows"]:
-        accs = [run["final_test_acc"] for run in row["runs"]]
-        rows.append({"taken away": row["removed"], "params": row["params"],
-                     "per seed": " ".join(f"{a:.2f}" for a in accs), "min": round(min(accs), 2),
-                     "mean": round(statistics.mean(accs), 2), "max": round(max(accs), 2)})
-    return rows
 
 
-def time_to_target(history, target=99.4):
-    """How long the run took on its device, and the first epoch whose test accuracy reached `target` (reported,
-    never used to stop: the schedule always runs to its end, and the figure we quote is the last epoch)."""
-    seconds = [e["seconds"] for e in history["epochs"]]
-    line = (f"{history['model']}: the {len(seconds)}-epoch schedule took {_minutes(sum(seconds))} of training "
-            f"on {history['device']} (torch {history.get('torch', '?')})")
-    reached = [e["epoch"] for e in history["epochs"] if e["test_acc"] >= target]
-    if reached:
-        line += (f"; test accuracy first reached {target}% at epoch {reached[0]}, after "
-                 f"{_minutes(sum(seconds[: reached[0]]))}")
-    return line + f"; final epoch {history['epochs'][-1]['test_acc']:.2f}%"
 
 
 def validation_rows(path=RESULTS_DIR / "validation.jsonl"):
@@ -103,8 +58,6 @@ def validation_rows(path=RESULTS_DIR / "validation.jsonl"):
     return rows
 
 
-def _minutes(seconds):
-    return f"{seconds / 60:.1f} minutes ({seconds:.0f} s)"
 
 
 def results_markdown(results_dir=RESULTS_DIR):
@@ -147,7 +100,7 @@ def results_markdown(results_dir=RESULTS_DIR):
         run = json.loads(times.read_text())
         each = ", ".join(f"{stem[:2]}: {seconds / 60:.1f}" for stem, seconds in sorted(run["seconds"].items()))
         lines += ["", f"The whole series ran in {sum(run['seconds'].values()) / 60:.0f} minutes ({each} minutes) "
-                      f"on {run['device']}, torch {run['torch']}, by `python -m helpers.run_notebooks`."]
+                      f"on {run['device']}, torch {run['torch']}, by `python -m tools.run_notebooks`."]
     return "\n".join(lines)
 
 
