@@ -2,10 +2,12 @@
 
 from .data import Batches, augment, data_root, load_mnist
 from .models import MODEL_NAMES, count_params, get_model, model_diff, show_code, show_diff, summary
-from .plots import (ablation_rows, compare_histories, confusion_matrix, format_table, plot_ablation, plot_confusion,
-                    plot_history, plot_seeds, seed_line, show_misclassified, step_summary, time_to_target,
-                    top_confusions)
+from .plots import (ablation_rows, compare_studies, confusion_matrix, final, format_table, plot_ablation,
+                    plot_confusion, plot_gap, plot_history, plot_schedule, plot_seeds, plot_steps, plot_sweep,
+                    recipe_table, seed_line, show_digits, show_figure, show_misclassified, time_to_target,
+                    top_confusions, yardstick_line)
 from .receptive_field import receptive_field_table
 from .runtime import RESULTS_DIR, SMOKE, pick_device, seed_everything
-from .train import (ABLATIONS, RECIPE, ablation_study, evaluate, fit, load_history, load_weights, predict,
-                    save_history, save_weights, seed_study, train_with_recipe)
+from .train import (ABLATIONS, RECIPE, ablation_study, accuracies, evaluate, fit, load_history, load_study,
+                    load_weights, noise_yardstick, predict, print_epochs, save_history, save_study, save_weights,
+                    schedule_trace, seed_summary, sweep_seeds, train_seeds, train_with_recipe)

@@ -59,11 +59,11 @@ class NewArchNet(nn.Module):
         self.conv2 = nn.Conv2d(8, 8, 3)  # 26 -> 24, RF 5
         self.conv3 = nn.Conv2d(8, 12, 3)  # 24 -> 22, RF 7
         self.pool = nn.MaxPool2d(2, 2)  # 22 -> 11, RF 8
-        self.mix = nn.Conv2d(12, 8, 1)  # 11 -> 11: a 1x1 convolution squeezes the channels cheaply
+        self.mix = nn.Conv2d(12, 12, 1)  # 11 -> 11: a 1x1 convolution mixes the channels cheaply
         # Block 2: from edges to parts of digits.
-        self.conv4 = nn.Conv2d(8, 12, 3)  # 11 -> 9, RF 12
-        self.conv5 = nn.Conv2d(12, 12, 3)  # 9 -> 7, RF 16
-        self.conv6 = nn.Conv2d(12, 16, 3)  # 7 -> 5, RF 20
+        self.conv4 = nn.Conv2d(12, 16, 3)  # 11 -> 9, RF 12
+        self.conv5 = nn.Conv2d(16, 16, 3)  # 9 -> 7, RF 16
+        self.conv6 = nn.Conv2d(16, 16, 3)  # 7 -> 5, RF 20
         # Head: one 5x5 kernel per class and channel covers the whole 5x5 map (RF 28): ten class scores.
         self.head = nn.Conv2d(16, 10, 5)
         he_init(self)
@@ -94,14 +94,14 @@ class BatchNormNet(nn.Module):
         self.conv3 = nn.Conv2d(8, 12, 3, bias=False)  # 24 -> 22, RF 7
         self.bn3 = nn.BatchNorm2d(12)
         self.pool = nn.MaxPool2d(2, 2)  # 22 -> 11, RF 8
-        self.mix = nn.Conv2d(12, 8, 1, bias=False)  # 11 -> 11: a 1x1 convolution squeezes the channels cheaply
-        self.bn_mix = nn.BatchNorm2d(8)
+        self.mix = nn.Conv2d(12, 12, 1, bias=False)  # 11 -> 11: a 1x1 convolution mixes the channels cheaply
+        self.bn_mix = nn.BatchNorm2d(12)
         # Block 2: from edges to parts of digits.
-        self.conv4 = nn.Conv2d(8, 12, 3, bias=False)  # 11 -> 9, RF 12
-        self.bn4 = nn.BatchNorm2d(12)
-        self.conv5 = nn.Conv2d(12, 12, 3, bias=False)  # 9 -> 7, RF 16
-        self.bn5 = nn.BatchNorm2d(12)
-        self.conv6 = nn.Conv2d(12, 16, 3, bias=False)  # 7 -> 5, RF 20
+        self.conv4 = nn.Conv2d(12, 16, 3, bias=False)  # 11 -> 9, RF 12
+        self.bn4 = nn.BatchNorm2d(16)
+        self.conv5 = nn.Conv2d(16, 16, 3, bias=False)  # 9 -> 7, RF 16
+        self.bn5 = nn.BatchNorm2d(16)
+        self.conv6 = nn.Conv2d(16, 16, 3, bias=False)  # 7 -> 5, RF 20
         self.bn6 = nn.BatchNorm2d(16)
         # Head: one 5x5 kernel per class and channel covers the whole 5x5 map (RF 28): ten class scores.
         self.head = nn.Conv2d(16, 10, 5)
@@ -133,14 +133,14 @@ class DropoutNet(nn.Module):
         self.conv3 = nn.Conv2d(8, 12, 3, bias=False)  # 24 -> 22, RF 7
         self.bn3 = nn.BatchNorm2d(12)
         self.pool = nn.MaxPool2d(2, 2)  # 22 -> 11, RF 8
-        self.mix = nn.Conv2d(12, 8, 1, bias=False)  # 11 -> 11: a 1x1 convolution squeezes the channels cheaply
-        self.bn_mix = nn.BatchNorm2d(8)
+        self.mix = nn.Conv2d(12, 12, 1, bias=False)  # 11 -> 11: a 1x1 convolution mixes the channels cheaply
+        self.bn_mix = nn.BatchNorm2d(12)
         # Block 2: from edges to parts of digits.
-        self.conv4 = nn.Conv2d(8, 12, 3, bias=False)  # 11 -> 9, RF 12
-        self.bn4 = nn.BatchNorm2d(12)
-        self.conv5 = nn.Conv2d(12, 12, 3, bias=False)  # 9 -> 7, RF 16
-        self.bn5 = nn.BatchNorm2d(12)
-        self.conv6 = nn.Conv2d(12, 16, 3, bias=False)  # 7 -> 5, RF 20
+        self.conv4 = nn.Conv2d(12, 16, 3, bias=False)  # 11 -> 9, RF 12
+        self.bn4 = nn.BatchNorm2d(16)
+        self.conv5 = nn.Conv2d(16, 16, 3, bias=False)  # 9 -> 7, RF 16
+        self.bn5 = nn.BatchNorm2d(16)
+        self.conv6 = nn.Conv2d(16, 16, 3, bias=False)  # 7 -> 5, RF 20
         self.bn6 = nn.BatchNorm2d(16)
         self.drop = nn.Dropout(dropout)  # in training, zeroes each activation with probability `dropout`
         # Head: one 5x5 kernel per class and channel covers the whole 5x5 map (RF 28): ten class scores.
@@ -174,14 +174,14 @@ class GapNet(nn.Module):
         self.conv3 = nn.Conv2d(8, 12, 3, bias=False)  # 24 -> 22, RF 7
         self.bn3 = nn.BatchNorm2d(12)
         self.pool = nn.MaxPool2d(2, 2)  # 22 -> 11, RF 8
-        self.mix = nn.Conv2d(12, 8, 1, bias=False)  # 11 -> 11: a 1x1 convolution squeezes the channels cheaply
-        self.bn_mix = nn.BatchNorm2d(8)
+        self.mix = nn.Conv2d(12, 12, 1, bias=False)  # 11 -> 11: a 1x1 convolution mixes the channels cheaply
+        self.bn_mix = nn.BatchNorm2d(12)
         # Block 2: from edges to parts of digits.
-        self.conv4 = nn.Conv2d(8, 12, 3, bias=False)  # 11 -> 9, RF 12
-        self.bn4 = nn.BatchNorm2d(12)
-        self.conv5 = nn.Conv2d(12, 12, 3, bias=False)  # 9 -> 7, RF 16
-        self.bn5 = nn.BatchNorm2d(12)
-        self.conv6 = nn.Conv2d(12, 16, 3, bias=False)  # 7 -> 5, RF 20
+        self.conv4 = nn.Conv2d(12, 16, 3, bias=False)  # 11 -> 9, RF 12
+        self.bn4 = nn.BatchNorm2d(16)
+        self.conv5 = nn.Conv2d(16, 16, 3, bias=False)  # 9 -> 7, RF 16
+        self.bn5 = nn.BatchNorm2d(16)
+        self.conv6 = nn.Conv2d(16, 16, 3, bias=False)  # 7 -> 5, RF 20
         self.bn6 = nn.BatchNorm2d(16)
         self.drop = nn.Dropout(dropout)  # in training, zeroes each activation with probability `dropout`
         # Head: average each 5x5 map to one number (GAP), then a 1x1 convolution maps 16 averages to ten scores.
@@ -211,16 +211,17 @@ MODELS = {
     "new_arch": (NewArchNet, {}),
     "batchnorm": (BatchNormNet, {}),
     "dropout": (DropoutNet, {}),
-    "gap": (GapNet, {"dropout": 0.0}),
+    "gap": (GapNet, {}),
+    "final": (GapNet, {"dropout": 0.0}),  # step 6 without Dropout: see notebook 06
 }
-MODEL_NAMES = list(MODELS)
+MODEL_NAMES = list(MODELS)[:6]  # the six steps; "final" is step 6 with one argument changed
 
 
 def get_model(name, **changes):
-    """A freshly initialised model of the series by name ("bad", ..., "gap"); `changes` override its arguments
+    """A freshly initialised model of the series by name ("bad", ..., "gap", "final"); `changes` override its arguments
     (e.g. get_model("gap", dropout=0.0))."""
     if name not in MODELS:
-        raise ValueError(f"Unknown model {name!r}. Valid names, in story order: {', '.join(MODEL_NAMES)}.")
+        raise ValueError(f"Unknown model {name!r}. Valid names, in story order: {', '.join(MODELS)}.")
     cls, arguments = MODELS[name]
     return cls(**{**arguments, **changes})
 

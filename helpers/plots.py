@@ -1,41 +1,111 @@
-"""What the notebooks show: training curves, comparisons, digits, the confusion matrix, and small text tables."""
+"""What the notebooks show: training curves, digits, schedules, seed studies, and small text tables."""
 
+import math
 import statistics
 
 import matplotlib.pyplot as plt
 import torch
+from IPython.display import Image, display
 
-from .data import MEAN, STD
-from .train import predict
+from .data import MEAN, STD, augment
+from .runtime import REPO_ROOT
+from .train import accuracies, noise_yardstick, predict
+
+TARGET = 99.4
+
+
+def show_figure(filename):
+    """A figure from images/, shown as a cell output: it then renders on GitHub, in Colab and locally alike."""
+    display(Image(filename=str(REPO_ROOT / "images" / filename)))
 
 
 def plot_history(history, title=None):
-    """Loss and accuracy per epoch, train against test: the gap between the lines is the overfitting."""
+    """Loss and accuracy per epoch. "running" is measured on the augmented batches while the weights move; the
+    test line is measured after each epoch, in eval mode; the red line is the series' 99.4% target."""
     epochs = [e["epoch"] for e in history["epochs"]]
-    fig, (loss_ax, acc_ax) = plt.subplots(1, 2, figsize=(11, 3.8))
-    for split, style in (("train", "o-"), ("test", "s-")):
-        loss_ax.plot(epochs, [e[f"{split}_loss"] for e in history["epochs"]], style, label=split)
-        acc_ax.plot(epochs, [e[f"{split}_acc"] for e in history["epochs"]], style, label=split)
-    loss_ax.set(xlabel="epoch", ylabel="loss", title="loss")
-    acc_ax.set(xlabel="epoch", ylabel="accuracy (%)", title="accuracy")
+    fig, (loss_ax, acc_ax) = plt.subplots(1, 2, figsize=(11, 3.6))
+    for split, style, label in (("train", "o-", "running (training batches)"), ("test", "s-", "test")):
+        loss_ax.plot(epochs, [e[f"{split}_loss"] for e in history["epochs"]], style, label=label)
+        acc_ax.plot(epochs, [e[f"{split}_acc"] for e in history["epochs"]], style, label=label)
+    acc_ax.axhline(TARGET, color="red", linewidth=1, label=f"{TARGET}%")
+    low = min(e["test_acc"] for e in history["epochs"][len(epochs) // 3:])
+    acc_ax.set_ylim(max(0, min(low, 98.0) - 0.5), 100)
+    loss_ax.set(xlabel="epoch", ylabel="loss", title="loss", yscale="log")
+    acc_ax.set(xlabel="epoch", ylabel="accuracy (%)", title="accuracy (early epochs may lie below the axis)")
     for ax in (loss_ax, acc_ax):
         ax.grid(alpha=0.3)
-        ax.legend()
-        ax.set_xticks(epochs if len(epochs) <= 20 else epochs[:: len(epochs) // 10])
-    fig.suptitle(title or f"{history['model']} ({history['params']:,} parameters)")
+        ax.legend(fontsize=8)
+        ax.set_xticks(epochs)
+    fig.suptitle(title or f"{history['model']} ({history['params']:,} parameters), seed {history['seed']}")
     fig.tight_layout()
     plt.show()
 
 
-def compare_histories(histories, key="test_acc", ylim=None):
-    """One curve per history (e.g. every step of the series) of one metric per epoch."""
-    fig, ax = plt.subplots(figsize=(8, 4.2))
-    for history in histories:
-        ax.plot([e["epoch"] for e in history["epochs"]], [e[key] for e in history["epochs"]], "o-", markersize=3,
-                label=f"{history['model']} ({history['params']:,} params)")
-    ax.set(xlabel="epoch", ylabel=key.replace("_", " ") + (" (%)" if key.endswith("acc") else ""), ylim=ylim)
+def show_digits(images, labels, count=12, options=None, seed=0):
+    """The first `count` digits with their labels, and below them the same digits as one epoch's augmentation
+    (per-image rotation and shift, `options` as in RECIPE["augment"]) might serve them."""
+    digits = images[:count]
+    moved = augment(digits, **(options or {}), generator=torch.Generator().manual_seed(seed))
+    fig, axes = plt.subplots(2, count, figsize=(1.05 * count, 2.6))
+    for k in range(count):
+        for row, batch in enumerate((digits, moved)):
+            axes[row, k].imshow((batch[k, 0] * STD + MEAN).cpu().numpy(), cmap="gray_r", vmin=0, vmax=1)
+            axes[row, k].set_xticks([])
+            axes[row, k].set_yticks([])
+        axes[0, k].set_title(str(labels[k].item()), fontsize=10)
+    axes[0, 0].set_ylabel("as stored", fontsize=8)
+    axes[1, 0].set_ylabel("augmented", fontsize=8)
+    fig.tight_layout()
+    plt.show()
+
+
+def plot_schedule(trace):
+    """The learning rate and the momentum at every step of the recipe, against the epoch."""
+    x = [step / trace["steps_per_epoch"] for step in range(len(trace["lr"]))]
+    fig, (lr_ax, m_ax) = plt.subplots(1, 2, figsize=(11, 3.2))
+    lr_ax.plot(x, trace["lr"])
+    m_ax.plot(x, trace["momentum"], color="C1")
+    lr_ax.set(xlabel="epoch", ylabel="learning rate", title=f"learning rate (peak {max(trace['lr']):.2f})")
+    m_ax.set(xlabel="epoch", ylabel="momentum", title="momentum (moves against the learning rate)")
+    for ax in (lr_ax, m_ax):
+        ax.grid(alpha=0.3)
+    fig.tight_layout()
+    plt.show()
+
+
+def plot_sweep(records):
+    """Loss against learning rate, one line per run, for each network of a sweep; a cross marks each collapse."""
+    fig, ax = plt.subplots(figsize=(8, 3.8))
+    for color, (name, runs) in zip(("C3", "C0", "C2"), records.items()):
+        for k, run in enumerate(runs):
+            ax.plot(run["lr"], [min(v, 5.0) if not math.isnan(v) else 5.0 for v in run["loss"]], color=color,
+                    alpha=0.6, linewidth=1, label=name if k == 0 else None)
+            if run["collapse_lr"]:
+                ax.plot(run["collapse_lr"], math.log(10), "x", color=color, markersize=10, markeredgewidth=2)
+    ax.axhline(math.log(10), color="gray", linestyle=":", linewidth=1)
+    ax.text(next(iter(records.values()))[0]["lr"][0], math.log(10) + 0.1, "chance: ln 10", fontsize=8, color="gray")
+    ax.set(xscale="log", xlabel="learning rate (grows every step)", ylabel="training loss (capped at 5)",
+           title="learning-rate sweep: x = the step at which a run collapsed")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
+    fig.tight_layout()
+    plt.show()
+
+
+def plot_steps(rows):
+    """Every step's final test accuracy, one dot per seed: the whole range on the left, the top on the right."""
+    fig, (full, top) = plt.subplots(1, 2, figsize=(11, 3.6))
+    for x, row in enumerate(rows):
+        for ax in (full, top):
+            ax.plot([x] * len(row["accs"]), row["accs"], "o", color="C0", alpha=0.7)
+            ax.plot([x - 0.25, x + 0.25], [statistics.mean(row["accs"])] * 2, color="black")
+    for ax, (low, high) in ((full, (0, 100)), (top, (98.0, 99.8))):
+        ax.axhline(TARGET, color="red", linewidth=1)
+        ax.set_xticks(range(len(rows)), [row["label"] for row in rows], fontsize=8, rotation=20)
+        ax.set(ylim=(low, high), ylabel="final test accuracy (%)")
+        ax.grid(alpha=0.3)
+    full.set_title("every step (dots: seeds, bar: mean)")
+    top.set_title(f"the top of the scale (red: {TARGET}%); lower points are off this panel")
     fig.tight_layout()
     plt.show()
 
@@ -147,45 +217,123 @@ def format_table(rows, columns=None):
 
     return "\n".join([line(columns), *(line(r) for r in cells)])
 
+
+def recipe_table(recipe):
+    """The training recipe as a reader wants it: one setting per line, in words."""
+    rows = [("epochs", recipe["epochs"]), ("batch size", recipe["batch_size"]),
+            ("optimizer", f"SGD, Nesterov momentum, weight decay {recipe['weight_decay']:g}"),
+            ("schedule", {"one_cycle": f"one-cycle: learning rate {recipe['max_lr'] / 25:g} -> {recipe['max_lr']:g} "
+                                       "(first 30% of the steps) -> near 0; momentum 0.95 -> 0.85 -> 0.95",
+                          "step": f"{recipe['max_lr']:g}, divided by 10 at 1/2 and at 3/4 of the steps; momentum "
+                                  f"{recipe['momentum']:g}"}[recipe["schedule"]]),
+            ("augmentation", "none" if not recipe["augment"] else
+             f"each image rotated by up to {recipe['augment']['degrees']:g} degrees and shifted by up to "
+             f"{recipe['augment']['shift']:g} pixel, drawn afresh every time it is seen")]
+    return format_table([{"setting": k, "value": v} for k, v in rows])
+
+
 def final(history):
     """The figures of a run that the series quotes: always the last epoch."""
     last = history["epochs"][-1]
     return {"model": history["model"], "params": history["params"], "epochs": len(history["epochs"]),
-            "train_acc": round(last["train_acc"], 2), "test_acc": round(last["test_acc"], 2),
+            "train_acc": round(history.get("train_eval_acc", last["train_acc"]), 2),
+            "test_acc": round(last["test_acc"], 2),
             "s_per_epoch": round(statistics.mean(e["seconds"] for e in history["epochs"]), 1)}
 
-def step_summary(history, previous=None):
-    """The last epoch of this step next to the last epoch of the step before, as a small table."""
-    rows = [final(previous)] if previous else []
-    return format_table([*rows, final(history)])
+
+def yardstick_line(study):
+    noise = noise_yardstick(study)
+    return (f"Noise yardstick at {statistics.mean(accuracies(study)):.2f}%: binomial standard error of an accuracy "
+            f"on 10,000 test images {noise['binomial_se']:.2f} points; spread between seeds (standard deviation) "
+            f"{noise['seed_sd']:.2f} points.")
+
+
+def compare_studies(studies, against_first=False):
+    """{label: seed study} in story order as a table: seeds, min, mean, max, and each mean's change against the
+    row before (or the first row), called "inside the noise" when smaller than twice the binomial standard error."""
+    rows, previous = [], None
+    for label, study in studies.items():
+        accs = accuracies(study)
+        mean = statistics.mean(accs)
+        row = {"step": label, "params": f"{study['params']:,}", "epochs": study["epochs"], "seeds": len(accs),
+               "min": f"{min(accs):.2f}", "mean": f"{mean:.2f}", "max": f"{max(accs):.2f}", "change": "",
+               "verdict": ""}
+        if previous is not None:
+            change, yard = mean - previous, 2 * noise_yardstick(study)["binomial_se"]
+            row["change"] = f"{change:+.2f}"
+            row["verdict"] = "inside the noise" if abs(change) < yard else ("better" if change > 0 else "worse")
+        rows.append(row)
+        previous = mean if previous is None or not against_first else previous
+    return format_table(rows)
+
 
 def seed_line(study):
-    accs = [run["final_test_acc"] for run in study["runs"]]
+    accs = accuracies(study)
     return (f"{study['model']}, {study['params']:,} parameters, {study['epochs']} epochs, {len(accs)} seeds "
             f"({', '.join(str(run['seed']) for run in study['runs'])}), final epoch: min {min(accs):.2f}%, "
             f"mean {statistics.mean(accs):.2f}%, max {max(accs):.2f}%")
+
 
 def ablation_rows(ablation):
     """One row per ingredient taken away: final-epoch test accuracy of every seed, then min, mean and max."""
     rows = []
     for row in ablation["rows"]:
-        accs = [run["final_test_acc"] for run in row["runs"]]
+        accs = accuracies(row)
         rows.append({"taken away": row["removed"], "params": row["params"],
                      "per seed": " ".join(f"{a:.2f}" for a in accs), "min": round(min(accs), 2),
                      "mean": round(statistics.mean(accs), 2), "max": round(max(accs), 2)})
     return rows
 
-def time_to_target(history, target=99.4):
+
+def time_to_target(history, target=TARGET):
     """How long the run took on its device, and the first epoch whose test accuracy reached `target` (reported,
     never used to stop: the schedule always runs to its end, and the figure we quote is the last epoch)."""
     seconds = [e["seconds"] for e in history["epochs"]]
     line = (f"{history['model']}: the {len(seconds)}-epoch schedule took {minutes(sum(seconds))} of training "
-            f"on {history['device']} (torch {history.get('torch', '?')})")
+            f"on {history['device']} ({history.get('threads', '?')} thread(s), torch {history.get('torch', '?')})")
     reached = [e["epoch"] for e in history["epochs"] if e["test_acc"] >= target]
     if reached:
         line += (f"; test accuracy first reached {target}% at epoch {reached[0]}, after "
                  f"{minutes(sum(seconds[: reached[0]]))}")
     return line + f"; final epoch {history['epochs'][-1]['test_acc']:.2f}%"
 
+
 def minutes(seconds):
     return f"{seconds / 60:.1f} minutes ({seconds:.0f} s)"
+
+
+def plot_gap(model, digit, shown=8):
+    """What global average pooling does, on the given (trained) model and one digit: the feature maps that enter
+    `model.gap` (after the last BatchNorm, ReLU and, in eval mode, no Dropout), `shown` of them, each above its
+    average, the one number GAP keeps of it. The model runs in eval mode; its modes are put back afterwards."""
+    captured = {}
+    hook = model.gap.register_forward_pre_hook(lambda module, args: captured.setdefault("maps", args[0][0]))
+    modes = {module: module.training for module in model.modules()}
+    device = next(model.parameters()).device
+    try:
+        model.eval()
+        with torch.no_grad():
+            model(digit.reshape(1, 1, 28, 28).to(device))
+    finally:
+        hook.remove()
+        for module, training in modes.items():
+            module.training = training
+    maps = captured["maps"].float().cpu()
+    count, size = maps.shape[0], maps.shape[-1]
+    fig, axes = plt.subplots(2, min(shown, count), figsize=(1.3 * min(shown, count), 3.3), squeeze=False)
+    for k, feature in enumerate(maps[:shown]):
+        low, high = feature.min().item(), feature.max().item()
+        axes[0, k].imshow(feature.numpy(), cmap="magma", vmin=low, vmax=high)
+        axes[0, k].set_title(f"map {k + 1}", fontsize=8)
+        axes[1, k].imshow(feature.mean().view(1, 1).numpy(), cmap="magma", vmin=low, vmax=high)
+        axes[1, k].set_xlabel(f"{feature.mean():.3f}", fontsize=8)
+        for ax in axes[:, k]:
+            ax.set_xticks([])
+            ax.set_yticks([])
+    axes[0, 0].set_ylabel(f"{size}x{size} map", fontsize=8)
+    axes[1, 0].set_ylabel("its average", fontsize=8)
+    kernel = "x".join(str(k) for k in model.head.kernel_size)
+    fig.suptitle(f"each of the {count} last {size}x{size} maps becomes its average ({min(shown, count)} shown);\n"
+                 f"a {kernel} convolution then maps the averages to {model.head.out_channels} scores", fontsize=9)
+    fig.tight_layout()
+    plt.show()

@@ -18,13 +18,14 @@ SMOKE_EPOCHS = 2
 SMOKE_TEST_EXAMPLES = 1000
 
 
-def seed_everything(seed):
+def seed_everything(seed, verbose=True):
     """Seed Python and torch (CPU and CUDA), so that a run on the CPU with the same seed repeats exactly."""
     random.seed(seed)
     torch.manual_seed(seed)  # also seeds every CUDA device
     torch.backends.cudnn.benchmark = False
     torch.backends.cudnn.deterministic = True
-    print(f"Seed: {seed}")
+    if verbose:
+        print(f"Seed: {seed}")
     return seed
 
 

@@ -1,9 +1,12 @@
-"""Training and evaluation (the loop of pytorch/examples' mnist), histories as JSON, weights as state_dicts."""
+"""Training and evaluation (the loop of pytorch/examples' mnist), seed studies side by side, weights as state_dicts."""
 
 import json
 import math
+import multiprocessing
 import pickle
+import statistics
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import torch
@@ -11,32 +14,21 @@ import torch.nn.functional as F
 from tqdm import tqdm
 
 from . import runtime
-from .data import Batches
+from .data import Batches, load_mnist
 from .models import count_params, get_model
-from .runtime import SMOKE_BATCHES, SMOKE_EPOCHS, SMOKE_TEST_EXAMPLES, seed_everything
+from .runtime import RESULTS_DIR, SMOKE_BATCHES, SMOKE_EPOCHS, SMOKE_TEST_EXAMPLES, seed_everything
 
-# The one training recipe that notebooks 3 to 6 share, so that each of them changes only the model.
+# The one training recipe that notebooks 3 to 6 share, so that each of them changes only the model. Chosen on the
+# validation split (results/validation.jsonl) as the boldest recipe under which every step of 3 to 6 trains.
 RECIPE = {
     "epochs": 15,
-    "batch_size": 64,
-    "max_lr": 0.2,  # SGD with Nesterov momentum; the learning rate follows `schedule`, stepped after every batch
+    "batch_size": 128,
+    "max_lr": 0.1,  # SGD with Nesterov momentum; the learning rate follows `schedule`, stepped after every batch
     "schedule": "one_cycle",  # or "step": max_lr, divided by 10 after half and again after three quarters of the steps
-    "momentum": 0.9,
+    "momentum": 0.9,  # one-cycle moves it too, against the learning rate: 0.95 -> 0.85 at the peak -> 0.95
     "weight_decay": 5e-4,
-    "label_smoothing": 0.0,
-    "clip_grad_norm": None,  # a cap on the gradient's length at every step; 1.0 cost accuracy on validation
     "augment": {"degrees": 5.0, "shift": 1.0},  # per-image rotation (degrees) and shift (pixels)
 }
-
-
-def loss_fn(log_probs, labels, label_smoothing=0.0):
-    """Negative log-likelihood of log_softmax outputs, optionally with label smoothing."""
-    loss = F.nll_loss(log_probs, labels)
-    if label_smoothing:
-        loss = (1 - label_smoothing) * loss - label_smoothing * log_probs.mean(dim=1).mean()
-    return loss
-
-
 def run_length(n_train, batch_size, epochs):
     """(epochs, batches per epoch) that fit will run: the full schedule, or the smoke switch's few batches."""
     batches = math.ceil(n_train / batch_size)
@@ -56,41 +48,56 @@ def predict(model, images, batch_size=1000):
 
 
 def evaluate(model, images, labels):
-    """(mean loss, accuracy in percent) on a whole split."""
+    """(mean loss, accuracy in percent) on a whole split, in eval mode."""
     log_probs = predict(model, images)
     loss = F.nll_loss(log_probs, labels).item()
     accuracy = (log_probs.argmax(dim=1) == labels).float().mean().item() * 100
     return loss, accuracy
 
 
-def fit(model, train, test, epochs, optimizer=None, scheduler=None, batch_size=128, augment=False,
-        label_smoothing=0.0, clip_grad_norm=None, seed=0, name=None):
+def epoch_line(e, epochs):
+    """One short line per epoch; "running acc" is measured on the (augmented) batches while the weights move."""
+    return (f"epoch {e['epoch']:2d}/{epochs}  loss {e['train_loss']:.4f}  running acc {e['train_acc']:6.2f}%  "
+            f"test acc {e['test_acc']:6.2f}%  lr {e['lr']:.4f}  {e['seconds']:5.1f} s")
+
+
+def print_epochs(history):
+    for e in history["epochs"]:
+        print(epoch_line(e, len(history["epochs"])))
+    print(final_line(history))
+
+
+def final_line(history):
+    last = history["epochs"][-1]
+    return (f"Final epoch ({len(history['epochs'])}): test accuracy {last['test_acc']:.2f}%, train accuracy "
+            f"{history['train_eval_acc']:.2f}% (all training images, eval mode, no augmentation)")
+
+
+def fit(model, train, test, epochs, optimizer=None, scheduler=None, batch_size=128, augment=False, seed=0,
+        name=None, verbose=True):
     """Train `model` on train=(images, labels) for a fixed number of epochs, testing after each; return the history.
 
     The optimizer defaults to the reference's SGD (lr 0.01, momentum 0.9); a scheduler, if given, is stepped after
-    every batch; `clip_grad_norm`, if given, caps the length of the gradient of every step. The test set is only
-    measured, never used to choose anything: the figure to quote is the last epoch.
+    every batch. After the last epoch the model is also measured on every training image, un-augmented and in eval
+    mode: the train accuracy to set against the test accuracy. The figure to quote is always the last epoch.
     """
     device = next(model.parameters()).device
     optimizer = optimizer or torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     epochs, steps = run_length(len(train[1]), batch_size, epochs)
     batches = Batches(*train, batch_size=batch_size, shuffle=True, augment=augment, seed=seed, max_batches=steps)
     test_images, test_labels = (t[:SMOKE_TEST_EXAMPLES] for t in test) if runtime.SMOKE else test
-    if runtime.SMOKE:
+    if runtime.SMOKE and verbose:
         print(f"SMOKE MODE: {epochs} epochs of {steps} batches, tested on {len(test_labels)} images.")
     history = {"model": name or type(model).__name__, "params": count_params(model), "seed": seed,
-               "device": str(device), "torch": torch.__version__, "epochs": []}
+               "device": str(device), "threads": torch.get_num_threads(), "torch": torch.__version__, "epochs": []}
     for epoch in range(1, epochs + 1):
         model.train()
         start, seen, correct, loss_sum = time.perf_counter(), 0, 0, 0.0
-        bar = tqdm(total=len(batches), desc=f"epoch {epoch:2d}/{epochs}", mininterval=2.0)
-        for images, labels in batches:
+        for images, labels in tqdm(batches, desc=f"epoch {epoch}", leave=False, disable=not verbose):
             log_probs = model(images)
-            loss = loss_fn(log_probs, labels, label_smoothing)
+            loss = F.nll_loss(log_probs, labels)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
-            if clip_grad_norm:
-                torch.nn.utils.clip_grad_norm_(model.parameters(), clip_grad_norm)
             lr = optimizer.param_groups[0]["lr"]
             optimizer.step()
             if scheduler is not None:
@@ -98,21 +105,30 @@ def fit(model, train, test, epochs, optimizer=None, scheduler=None, batch_size=1
             seen += len(labels)
             loss_sum += loss.item() * len(labels)
             correct += (log_probs.argmax(dim=1) == labels).sum().item()
-            bar.set_postfix(loss=f"{loss_sum / seen:.4f}", acc=f"{100 * correct / seen:.2f}%", refresh=False)
-            bar.update()
         seconds = time.perf_counter() - start
         test_loss, test_acc = evaluate(model, test_images, test_labels)
-        bar.set_postfix(loss=f"{loss_sum / seen:.4f}", acc=f"{100 * correct / seen:.2f}%", test=f"{test_acc:.2f}%")
-        bar.close()
         history["epochs"].append({"epoch": epoch, "train_loss": loss_sum / seen, "train_acc": 100 * correct / seen,
                                   "test_loss": test_loss, "test_acc": test_acc, "lr": lr, "seconds": seconds})
-    last = history["epochs"][-1]
-    print(f"Final epoch ({epochs}): test accuracy {last['test_acc']:.2f}%, train accuracy {last['train_acc']:.2f}%")
+        if verbose:
+            print(epoch_line(history["epochs"][-1], epochs))
+    train_images, train_labels = (t[: steps * batch_size] for t in train) if runtime.SMOKE else train
+    history["train_eval_acc"] = evaluate(model, train_images, train_labels)[1]
+    if verbose:
+        print(final_line(history))
     return history
 
 
+def make_optimizer(model, recipe):
+    return torch.optim.SGD(model.parameters(), lr=recipe["max_lr"], momentum=recipe["momentum"],
+                           nesterov=recipe["momentum"] > 0, weight_decay=recipe["weight_decay"])
+
+
 def make_scheduler(optimizer, recipe, total_steps):
-    """The recipe's learning-rate schedule over `total_steps` batches: one-cycle (warm up, then anneal) or step."""
+    """The recipe's schedule over `total_steps` batches: one-cycle (warm up, then anneal) or step.
+
+    OneCycleLR's defaults are kept: the learning rate rises from max_lr/25 to max_lr over the first 30% of the steps,
+    then falls to max_lr/25e4 (cosine), while the momentum moves the other way, 0.95 -> 0.85 -> 0.95.
+    """
     if recipe["schedule"] == "one_cycle":
         return torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=recipe["max_lr"], total_steps=total_steps)
     if recipe["schedule"] == "step":
@@ -121,7 +137,22 @@ def make_scheduler(optimizer, recipe, total_steps):
     raise ValueError(f"Unknown schedule {recipe['schedule']!r}: use 'one_cycle' or 'step'.")
 
 
-def train_with_recipe(name, train, test, seed, device="cpu", model_changes=None, **changes):
+def schedule_trace(recipe=None, n_train=60_000):
+    """The learning rate and momentum at every step of the recipe, read off the real scheduler (nothing trains)."""
+    recipe = recipe or RECIPE
+    optimizer = make_optimizer(torch.nn.Linear(1, 1), recipe)
+    epochs, steps = recipe["epochs"], math.ceil(n_train / recipe["batch_size"])
+    scheduler = make_scheduler(optimizer, recipe, epochs * steps)
+    trace = {"steps_per_epoch": steps, "lr": [], "momentum": []}
+    for _ in range(epochs * steps):
+        trace["lr"].append(optimizer.param_groups[0]["lr"])
+        trace["momentum"].append(optimizer.param_groups[0]["momentum"])
+        optimizer.step()
+        scheduler.step()
+    return trace
+
+
+def train_with_recipe(name, train, test, seed, device="cpu", model_changes=None, verbose=True, **changes):
     """Seed, build model `name` (with `model_changes`), and train it with RECIPE, or RECIPE with `changes`.
 
     Returns (model, history). Everything random (weights, batch order, augmentation, dropout) follows the seed.
@@ -130,60 +161,171 @@ def train_with_recipe(name, train, test, seed, device="cpu", model_changes=None,
     unknown = set(changes) - set(RECIPE)
     if unknown:
         raise ValueError(f"Unknown recipe keys {sorted(unknown)}; the recipe has {sorted(RECIPE)}.")
-    seed_everything(seed)
+    seed_everything(seed, verbose=verbose)
     model = get_model(name, **(model_changes or {})).to(device)
-    optimizer = torch.optim.SGD(model.parameters(), lr=recipe["max_lr"], momentum=recipe["momentum"],
-                                nesterov=recipe["momentum"] > 0, weight_decay=recipe["weight_decay"])
+    optimizer = make_optimizer(model, recipe)
     epochs, steps = run_length(len(train[1]), recipe["batch_size"], recipe["epochs"])
     scheduler = make_scheduler(optimizer, recipe, epochs * steps)
     history = fit(model, train, test, epochs, optimizer, scheduler, batch_size=recipe["batch_size"],
-                  augment=recipe["augment"], label_smoothing=recipe["label_smoothing"],
-                  clip_grad_norm=recipe["clip_grad_norm"], seed=seed, name=name)
+                  augment=recipe["augment"], seed=seed, name=name, verbose=verbose)
     history["recipe"] = recipe
     if model_changes:
         history["model_changes"] = model_changes
     return model, history
 
 
-def seed_study(name, seeds, train, test, device="cpu", done=None, model_changes=None, **changes):
-    """Train model `name` with the recipe (plus `changes`) once per seed: is its final accuracy luck?
+VALIDATION_SIZE = 10_000
 
-    `done` maps seeds already trained to their histories, so a run shown earlier in a notebook is not repeated.
-    Returns {"model", "params", "epochs", "runs": [{"seed", "final_test_acc", "seconds"}, ...]}.
+
+def load_split(split, device="cpu"):
+    """(train, test) for "test" (60,000 / 10,000), or for "validation": the first 50,000 training images against the
+    last 10,000, so that settings are chosen without looking at the test set."""
+    train = load_mnist(train=True, device=device)
+    if split == "test":
+        return train, load_mnist(train=False, device=device)
+    if split == "validation":
+        return tuple(t[:-VALIDATION_SIZE] for t in train), tuple(t[-VALIDATION_SIZE:] for t in train)
+    raise ValueError(f"Unknown split {split!r}: use 'test' or 'validation'.")
+
+
+def parallel(function, jobs, device="cpu"):
+    """function(*job) for every job, results in job order.
+
+    On the CPU each job runs in its own process with one thread: two single-thread processes train about 1.5 times
+    as many steps per second as one two-thread process, and a run's numbers depend on the seed and thread count
+    alone, so a seed gives the same result here, in a notebook, or in a study of any size. On a GPU: one at a time.
     """
+    if torch.device(device).type != "cpu":
+        return [function(*job, device=device) for job in jobs]
+    context = multiprocessing.get_context("spawn")  # fresh interpreters: safe from Jupyter, on every platform
+    with ProcessPoolExecutor(len(jobs), mp_context=context, initializer=torch.set_num_threads,
+                             initargs=(1,)) as pool:
+        futures = [pool.submit(function, *job) for job in jobs]
+        return [future.result() for future in futures]
+
+
+def _train_one(name, seed, split, model_changes, changes, device="cpu"):
+    model, history = train_with_recipe(name, *load_split(split, device), seed, device=device,
+                                       model_changes=model_changes, verbose=False, **changes)
+    return {k: v.cpu() for k, v in model.state_dict().items()}, history
+
+
+def train_seeds(name, seeds, split="test", device="cpu", model_changes=None, **changes):
+    """Train model `name` with the recipe (plus `changes`) once per seed, side by side; returns [(model, history)].
+
+    Each run prints nothing while it trains (print_epochs shows any of them afterwards); one line per seed at the end.
+    """
+    jobs = [(name, seed, split, model_changes, changes) for seed in seeds]
+    if not runtime.SMOKE:
+        print(f"Training {name} with seeds {', '.join(map(str, seeds))} ({len(seeds)} runs side by side) ...")
     runs = []
-    for seed in seeds:
-        history = (done or {}).get(seed) or train_with_recipe(name, train, test, seed, device=device,
-                                                              model_changes=model_changes, **changes)[1]
-        runs.append({"seed": seed, "final_test_acc": history["epochs"][-1]["test_acc"],
-                     "seconds": round(sum(e["seconds"] for e in history["epochs"]), 1)})
-    return {"model": name, "params": history["params"], "epochs": len(history["epochs"]), "runs": runs}
+    for state, history in parallel(_train_one, jobs, device):
+        model = get_model(name, **(model_changes or {}))
+        model.load_state_dict(state)
+        runs.append((model.to(device), history))
+        last = history["epochs"][-1]
+        print(f"seed {history['seed']}: final test accuracy {last['test_acc']:.2f}%, train accuracy "
+              f"{history['train_eval_acc']:.2f}% (eval mode), {sum(e['seconds'] for e in history['epochs']):.0f} s")
+    if runtime.SMOKE:
+        print("SMOKE MODE: these runs are a few batches long; no number above means anything.")
+    return runs
 
 
-# The final recipe with one ingredient taken away at a time (notebook 07): (model changes, recipe changes).
+def seed_summary(runs):
+    """What results/seeds/<model>.json keeps of a seed study: model, params, epochs, and one line per run."""
+    histories = [history for _, history in runs]
+    return {"model": histories[0]["model"], "params": histories[0]["params"], "epochs": len(histories[0]["epochs"]),
+            "runs": [{"seed": h["seed"], "final_test_acc": round(h["epochs"][-1]["test_acc"], 2),
+                      "final_train_acc": round(h["train_eval_acc"], 2),
+                      "seconds": round(sum(e["seconds"] for e in h["epochs"]), 1)} for h in histories]}
+
+
+def save_study(study, name):
+    """results/seeds/<name>.json, the shape of results/seeds.json."""
+    save_history(study, RESULTS_DIR / "seeds" / f"{name}.json")
+
+
+def load_study(name):
+    return load_history(RESULTS_DIR / "seeds" / f"{name}.json")
+
+
+def accuracies(study):
+    return [run["final_test_acc"] for run in study["runs"]]
+
+
+def noise_yardstick(study, n_test=10_000):
+    """Two measures of noise for a final test accuracy: the binomial standard error of an accuracy measured on
+    `n_test` images (what a different test set of the same size could give), and the spread (standard deviation)
+    between seeds (what a different random start gives)."""
+    accs = accuracies(study)
+    p = statistics.mean(accs) / 100
+    return {"binomial_se": 100 * math.sqrt(p * (1 - p) / n_test),
+            "seed_sd": statistics.stdev(accs) if len(accs) > 1 else float("nan")}
+
+
+def lr_sweep(name, seed, low=1e-3, high=3.0, steps=400, batch_size=128, device="cpu"):
+    """Train `name` from scratch while the learning rate grows exponentially from `low` to `high`, one step at a
+    time (SGD with the recipe's Nesterov momentum and weight decay, no augmentation); record every batch's loss.
+
+    A network that cannot take a learning rate shows it at once: its loss, having fallen, climbs back to chance
+    (ln 10 = 2.30) or to NaN. `collapse_lr` is the learning rate at the first such step (None if it never happens).
+    """
+    seed_everything(seed, verbose=False)
+    train = load_mnist(train=True, device=device)
+    steps = min(steps, SMOKE_BATCHES) if runtime.SMOKE else steps
+    model = get_model(name).to(device)
+    optimizer = make_optimizer(model, {**RECIPE, "max_lr": low})
+    batches = iter(Batches(*train, batch_size=batch_size, seed=seed))
+    record = {"model": name, "seed": seed, "lr": [], "loss": [], "collapse_lr": None}
+    for step in range(steps):
+        lr = low * (high / low) ** (step / (steps - 1))
+        for group in optimizer.param_groups:
+            group["lr"] = lr
+        images, labels = next(batches)
+        loss = F.nll_loss(model(images), labels)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        record["lr"].append(lr)
+        record["loss"].append(loss.item())
+        learned = min(record["loss"]) < 1.0
+        if record["collapse_lr"] is None and (math.isnan(loss.item()) or (learned and loss.item() > math.log(10))):
+            record["collapse_lr"] = lr
+        if math.isnan(loss.item()):
+            break
+    return record
+
+
+def sweep_seeds(names, seeds, device="cpu"):
+    """lr_sweep for every name and seed, side by side: {name: [one record per seed]}."""
+    records = parallel(lr_sweep, [(name, seed) for name in names for seed in seeds], device)
+    return {name: [r for r in records if r["model"] == name] for name in names}
+
+
+# The final network and recipe with one ingredient taken away at a time (notebook 07): (model changes, recipe changes).
 ABLATIONS = {
     "nothing (the final recipe)": ({}, {}),
+    "Dropout": ({"dropout": 0.0}, {}),
     "augmentation": ({}, {"augment": False}),
     "weight decay": ({}, {"weight_decay": 0.0}),
     "one-cycle schedule (step schedule instead)": ({}, {"schedule": "step"}),
 }
 
 
-def ablation_study(seeds, train, test, device="cpu", reference=None, name="gap"):
-    """One seed study per entry of ABLATIONS: what each ingredient of the final recipe buys, over several seeds.
+def ablation_study(seeds, reference, name="gap", device="cpu"):
+    """Each entry of ABLATIONS trained on `seeds`, all runs side by side: what each ingredient of the recipe buys.
 
-    `reference`, a seed study of the unchanged final recipe (results/seeds.json), supplies the first row's runs for
-    the seeds it holds, so that those trainings are not repeated.
+    `reference`, the seed study of the unchanged final recipe (results/seeds.json), supplies the first row.
     """
-    known = {run["seed"]: run for run in (reference or {}).get("runs", [])}
-    rows = []
-    for removed, (model_changes, changes) in ABLATIONS.items():
-        print(f"--- taken away: {removed}")
-        if not (model_changes or changes) and all(seed in known for seed in seeds):
-            study = {**reference, "runs": [known[seed] for seed in seeds]}
-        else:
-            study = seed_study(name, seeds, train, test, device=device, model_changes=model_changes, **changes)
-        rows.append({"removed": removed, **study})
+    known = {run["seed"]: run for run in reference["runs"]}
+    arms = [(removed, model_changes, changes) for removed, (model_changes, changes) in ABLATIONS.items()
+            if model_changes or changes]
+    jobs = [(name, seed, "test", model_changes, changes) for _, model_changes, changes in arms for seed in seeds]
+    print(f"Training {len(jobs)} runs side by side ({len(arms)} ingredients x seeds {', '.join(map(str, seeds))}) ...")
+    histories = [history for _, history in parallel(_train_one, jobs, device)]
+    rows = [{"removed": list(ABLATIONS)[0], **reference, "runs": [known[seed] for seed in seeds]}]
+    for i, (removed, _, _) in enumerate(arms):
+        rows.append({"removed": removed, **seed_summary([(None, h) for h in histories[i * len(seeds):][:len(seeds)]])})
     return {"model": name, "seeds": list(seeds), "rows": rows}
 
 

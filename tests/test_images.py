@@ -2,16 +2,118 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-from helpers import MODEL_NAMES  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402
+import pytest  # noqa: E402
+import torch  # noqa: E402
+
+from helpers import MODEL_NAMES, count_params, get_model  # noqa: E402
+from helpers import plots  # noqa: E402
 from tools import images  # noqa: E402
 
 
-def test_every_figure_draws_from_the_real_models_and_data(mnist_test):
-    digit = mnist_test[0][0, 0]
-    for name in MODEL_NAMES:
+def figure_texts(fig):
+    return [t.get_text() for ax in fig.axes for t in ax.texts] + [ax.get_title() for ax in fig.axes]
+
+
+def marks(fig, kind):
+    """The layers a kind of mark ("relu", "dropout", "box") is drawn for, read back from the figure's artists."""
+    artists = [*fig.axes[0].patches, *fig.axes[0].texts]
+    return [a.get_gid().split(":", 1)[1] for a in artists if (a.get_gid() or "").startswith(f"{kind}:")]
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+def test_every_step_draws_its_layers_kernels_shapes_and_parameters():
+    for name in [*MODEL_NAMES, "final"]:
+        model = get_model(name)
         fig = images.draw_architecture(name)
-        texts = [t.get_text() for t in fig.axes[0].texts]
-        assert "conv1" in texts and any("1x28x28" in t for t in texts)
-    gap_layers = images.layer_shapes(images.get_model("gap"))
-    assert gap_layers[-1][2] == (10, 1, 1) and gap_layers[0][2] == (8, 26, 26)
-    assert images.draw_receptive_field(digit).axes and images.draw_dropout().axes and images.draw_gap(digit).axes
+        texts = figure_texts(fig)
+        layers = images.architecture_layers(model)
+        convs = [n for n, m in model.named_modules() if isinstance(m, torch.nn.Conv2d)]
+        assert marks(fig, "box") == ["input", *[layer["name"] for layer in layers[1:]]]
+        assert [layer["name"] for layer in layers if layer["kind"].startswith("conv")] == convs
+        assert f"{name}: {count_params(model):,} parameters" in texts
+        assert sum(layer["params"] for layer in layers) == count_params(model)
+        assert any(t.startswith("1x28x28") for t in texts) and any(t.startswith("10x1x1") for t in texts)
+        for conv in convs:
+            k = getattr(model, conv).kernel_size
+            assert any(f"conv {k[0]}x{k[1]}" in t for t in texts), (name, conv)
+
+
+def test_the_heads_kernels_are_labelled():
+    def kinds(name):
+        return " ".join(figure_texts(images.draw_architecture(name)))
+
+    assert "conv 5x5" in kinds("new_arch") and "conv 3x3" in kinds("new_arch") and "conv 1x1" in kinds("new_arch")
+    assert "conv 1x1" in kinds("gap") and "GAP" in kinds("gap") and "conv 5x5" not in kinds("gap")
+    assert "maxpool" in kinds("bad") and "pad 1" in kinds("bad")
+
+
+def test_the_relu_marks_follow_the_code_that_runs():
+    bad, no_relu = images.draw_architecture("bad"), images.draw_architecture("no_relu")
+    assert "conv7" in marks(bad, "relu") and "conv7" not in marks(no_relu, "relu")
+    assert any("ReLU on the logits (the bug)" in t for t in figure_texts(bad))
+    assert not any("the bug" in t for t in figure_texts(no_relu))
+    assert marks(no_relu, "relu") == [f"conv{i}" for i in range(1, 7)]
+    for name in MODEL_NAMES[2:]:
+        fig = images.draw_architecture(name)
+        relus = marks(fig, "relu")
+        assert "head" not in relus and not any("the bug" in t for t in figure_texts(fig)), name
+        assert relus == ["conv1", "conv2", "conv3", "mix", "conv4", "conv5", "conv6"], name
+        assert not any("ReLU" in t and "every conv" in t for t in figure_texts(fig))
+
+
+def test_the_marks_are_traced_from_the_forward_pass_not_listed():
+    """Flip the switch on a built no_relu model: nothing but its forward pass changes, and the drawing follows."""
+    model = get_model("no_relu")
+    assert not images.architecture_layers(model)[-1]["relu"]
+    model.final_relu = True
+    assert images.architecture_layers(model)[-1]["relu"]
+    assert "conv7" in marks(images.draw_architecture("no_relu", model), "relu")
+
+
+def test_batchnorm_and_dropout_are_marked_where_they_are():
+    assert not any("+BN" in t for t in figure_texts(images.draw_architecture("new_arch")))
+    layers = {layer["name"]: layer for layer in images.architecture_layers(get_model("batchnorm"))}
+    assert all(layers[n]["bn"] for n in ("conv1", "conv2", "conv3", "mix", "conv4", "conv5", "conv6"))
+    assert not layers["head"]["bn"] and not layers["pool"]["bn"]
+    assert marks(images.draw_architecture("batchnorm"), "dropout") == []
+    assert marks(images.draw_architecture("dropout"), "dropout") == ["conv6"]
+    assert marks(images.draw_architecture("gap"), "dropout") == ["conv6"]
+    assert marks(images.draw_architecture("final"), "dropout") == []  # Dropout(0.0) does nothing
+
+
+def test_tracing_leaves_the_model_as_it_was():
+    relu = torch.nn.functional.relu
+    model = get_model("batchnorm").train()
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    images.architecture_layers(model)
+    assert model.training and all(m.training for m in model.modules())
+    assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())
+    assert torch.nn.functional.relu is relu
+    assert not any(m._forward_hooks for m in model.modules())
+
+
+def test_plot_gap_shows_the_maps_entering_gap_and_restores_the_mode(mnist_test, monkeypatch):
+    monkeypatch.setattr(plots.plt, "show", lambda: None)
+    model = get_model("gap")
+    assert model.training
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    plots.plot_gap(model, mnist_test[0][0])
+    assert model.training and all(m.training for m in model.modules())
+    assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())
+    fig = plt.gcf()
+    assert fig._suptitle.get_text() == ("each of the 16 last 5x5 maps becomes its average (8 shown);\n"
+                                        "a 1x1 convolution then maps the averages to 10 scores")
+    maps = [ax.images[0].get_array() for ax in fig.axes[:8]]
+    assert all(m.shape == (5, 5) and m.min() >= 0 for m in maps)  # after the ReLU
+
+
+def test_the_other_figures_draw_from_the_real_data(mnist_test):
+    digit = mnist_test[0][0, 0]
+    assert images.draw_receptive_field(digit).axes and images.draw_dropout().axes
+    assert not hasattr(images, "draw_gap")

@@ -1,7 +1,12 @@
 """The explanatory figures in images/ (not training output), drawn from the models and the data themselves.
 
     python -m tools.images     # redraws every figure in images/
+
+The architecture figures are traced, not hand-kept: one forward pass runs with a hook on every leaf module and with
+`torch.nn.functional.relu` wrapped, so every box, shape, parameter count and ReLU mark is what the code really does.
 """
+
+from unittest import mock
 
 import matplotlib
 
@@ -9,53 +14,153 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
 import torch  # noqa: E402
+import torch.nn as nn  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
 from matplotlib.patches import FancyBboxPatch, Rectangle  # noqa: E402
 
 from helpers.data import MEAN, STD, load_mnist  # noqa: E402
 from helpers.models import MODEL_NAMES, count_params, get_model  # noqa: E402
 from helpers.runtime import REPO_ROOT  # noqa: E402
-from helpers.train import load_weights  # noqa: E402
 
 IMAGES = REPO_ROOT / "images"
-COLORS = {"Conv2d": "#4C72B0", "MaxPool2d": "#DD8452", "AdaptiveAvgPool2d": "#55A868"}
+BOXES = (nn.Conv2d, nn.MaxPool2d, nn.AdaptiveAvgPool2d)  # one box each; BatchNorm, Dropout and ReLU are marks
+COLORS = {"Conv2d": "#4C72B0", "MaxPool2d": "#DD8452", "AdaptiveAvgPool2d": "#55A868", "input": "#8C8C8C"}
+RELU, BUG, DROP = "#F0A202", "#D62728", "#8172B2"
+MIDDLE = 1.9  # the height of the boxes' centre line in the architecture figure
 
 
-def layer_shapes(model):
-    """(name, parts, output shape, parameters) for each top-level layer, from one forward pass."""
-    shapes = {}
-    hooks = [child.register_forward_hook(lambda m, i, o, name=name: shapes.__setitem__(name, tuple(o.shape[1:])))
-             for name, child in model.named_children()]
-    model.eval()
-    with torch.no_grad():
-        model(torch.zeros(1, 1, 28, 28))
-    for hook in hooks:
-        hook.remove()
-    return [(name, [type(m).__name__ for m in child.modules() if not list(m.children())], shapes[name],
-             sum(p.numel() for p in child.parameters())) for name, child in model.named_children()]
+def _params(module):
+    return sum(p.numel() for p in module.parameters() if p.requires_grad)
 
 
-def draw_architecture(name):
-    """One box per layer: height follows the map size, the label gives channels x size and parameters."""
-    model = get_model(name)
-    layers = [("input", ["Input"], (1, 28, 28), 0), *layer_shapes(model)]
-    fig, ax = plt.subplots(figsize=(1.05 * len(layers) + 1, 3.4))
-    for i, (layer, parts, shape, params) in enumerate(layers):
-        size = shape[-1] if len(shape) == 3 else 1
-        height = 0.4 + 2.2 * size / 28
-        kind = parts[0]
-        ax.add_patch(FancyBboxPatch((i + 0.1, 1.5 - height / 2), 0.8, height, boxstyle="round,pad=0.02",
-                                    color=COLORS.get(kind, "#8172B2"), alpha=0.85))
-        extras = " ".join(p[0] for p in parts[1:] if p in ("BatchNorm2d", "Dropout"))
-        ax.text(i + 0.5, 2.85, layer, ha="center", fontsize=8, weight="bold")
-        label = f"{shape[0]}x{size}x{size}" if len(shape) == 3 else f"{shape[0]}"
-        ax.text(i + 0.5, 0.05, f"{label}\n{params:,} p" + (f"\n+{extras}" if extras else ""), ha="center",
-                va="top", fontsize=7)
-        ax.text(i + 0.5, 1.5, "\n".join(p.replace("2d", "") for p in parts if p not in ("ReLU",))[:40],
-                ha="center", va="center", fontsize=6, color="white")
-    ax.set(xlim=(0, len(layers)), ylim=(-0.9, 3.1))
+def _pair(value):
+    return tuple(value) if isinstance(value, (tuple, list)) else (value, value)
+
+
+def kernel_label(module):
+    """What a box says about its layer: "conv 3x3", "conv 1x1", "maxpool 2x2", "GAP"."""
+    if isinstance(module, nn.Conv2d):
+        return "conv {}x{}".format(*module.kernel_size)
+    if isinstance(module, nn.MaxPool2d):
+        return "maxpool {}x{}".format(*_pair(module.kernel_size))
+    if isinstance(module, nn.AdaptiveAvgPool2d):
+        return "GAP"
+    return type(module).__name__
+
+
+def _details(module):
+    """Padding and stride where they are not the plain default (they explain a size that does not shrink)."""
+    if not isinstance(module, nn.Conv2d):
+        return []
+    padding, stride = _pair(module.padding), _pair(module.stride)
+    return ([f"pad {padding[0]}"] if any(padding) else []) + ([f"stride {stride[0]}"] if stride != (1, 1) else [])
+
+
+def architecture_layers(model, input_size=(1, 28, 28)):
+    """The boxes of the architecture figure, traced from one forward pass on a blank image.
+
+    A list of dicts in forward order, the input first: name, kind ("conv 3x3", ...), shape (C, H, W) of the output,
+    params (the layer's own plus a BatchNorm's right after it), bn, relu (a ReLU is applied to this layer's output,
+    after its BatchNorm if any), dropout (the rate of a Dropout applied after it, else None; a Dropout of rate 0
+    does nothing and is left out). The ReLUs are found by wrapping torch.nn.functional.relu (and hooking any nn.ReLU
+    module) and matching the tensor each one received to the layer that produced it. The pass runs in eval mode, so
+    it moves no BatchNorm statistics, and the model's train/eval modes are put back afterwards.
+    """
+    events, names = [], {module: name for name, module in model.named_modules()}
+    leaves = [m for m in model.modules() if not list(m.children())]
+    hooks = [m.register_forward_hook(lambda m, args, out: events.append(("module", m, args[0], out))) for m in leaves]
+    relu = F.relu
+
+    def traced_relu(input, *args, **kwargs):
+        output = relu(input, *args, **kwargs)
+        events.append(("relu", None, input, output))
+        return output
+
+    modes = {module: module.training for module in model.modules()}
+    device = next(model.parameters()).device
+    image = torch.zeros(1, *input_size, device=device)
+    try:
+        model.eval()
+        with torch.no_grad(), mock.patch.object(F, "relu", traced_relu):
+            model(image)
+    finally:
+        for hook in hooks:
+            hook.remove()
+        for module, training in modes.items():
+            module.training = training
+    layers = [{"name": "input", "kind": "image", "type": "input", "details": [], "shape": tuple(input_size),
+               "params": 0, "bn": False, "relu": False, "dropout": None}]
+    owner = {id(image): layers[0]}  # tensor -> the box whose output it is (the events keep every tensor alive)
+    for event, module, source, output in events:
+        layer = owner.get(id(source), layers[-1])
+        if event == "relu" or isinstance(module, nn.ReLU):
+            layer["relu"] = True
+        elif isinstance(module, BOXES):
+            layer = {"name": names[module], "kind": kernel_label(module), "type": type(module).__name__,
+                     "details": _details(module), "shape": tuple(output.shape[1:]), "params": _params(module),
+                     "bn": False, "relu": False, "dropout": None}
+            layers.append(layer)
+        elif isinstance(module, nn.BatchNorm2d):
+            layer["bn"] = True
+            layer["params"] += _params(module)
+        elif isinstance(module, nn.Dropout) and module.p > 0:  # Dropout(0.0), as in `final`, does nothing
+            layer["dropout"] = module.p
+        owner[id(output)] = layer
+    return layers
+
+
+def draw_architecture(name, model=None):
+    """One box per convolution and pooling layer, in forward order: the box's height follows the map size; above it
+    the layer's name, inside its kernel (and +BN), below the output shape and the parameters. An orange bar after a
+    box is a ReLU on that layer's output (red when it is applied to the logits), a purple D a Dropout."""
+    model = get_model(name) if model is None else model
+    layers = architecture_layers(model)
+    last = layers[-1]
+    fig, ax = plt.subplots(figsize=(min(12.5, 1.2 * len(layers) + 0.4), 3.6))
+    for i, layer in enumerate(layers):
+        channels, size = layer["shape"][0], layer["shape"][-1]
+        height = 0.5 + 1.9 * size / 28
+        bottom = MIDDLE - height / 2
+        ax.add_patch(FancyBboxPatch((i + 0.04, bottom), 0.66, height, boxstyle="round,pad=0.02",
+                                    color=COLORS[layer["type"]], alpha=0.9, gid=f"box:{layer['name']}"))
+        ax.text(i + 0.37, MIDDLE + 1.3, layer["name"], ha="center", va="bottom", fontsize=9, weight="bold")
+        inside = [*layer["kind"].split(" ", 1 if layer["type"] == "MaxPool2d" else 0), *layer["details"],
+                  *(["+BN"] if layer["bn"] else [])]
+        ax.text(i + 0.37, MIDDLE, "\n".join(inside), ha="center", va="center", fontsize=8, color="white",
+                weight="bold", linespacing=1.1)
+        below = f"{channels}x{size}x{size}" + (f"\n{layer['params']:,} params" if layer["type"] != "input" else "")
+        ax.text(i + 0.37, MIDDLE - 1.35, below, ha="center", va="top", fontsize=8)
+        if layer["relu"]:
+            color = BUG if layer is last else RELU
+            ax.add_patch(Rectangle((i + 0.75, bottom), 0.1, height, color=color, gid=f"relu:{layer['name']}"))
+            ax.text(i + 0.8, MIDDLE, "ReLU", rotation=90, ha="center", va="center", fontsize=7, weight="bold",
+                    color="white" if color == BUG else "black")
+        if layer["dropout"] is not None:
+            ax.text(i + 0.94, MIDDLE, "D", ha="center", va="center", fontsize=8, color="white", weight="bold",
+                    bbox={"boxstyle": "circle,pad=0.25", "fc": DROP, "ec": "none"}, gid=f"dropout:{layer['name']}")
+        if i + 1 < len(layers):
+            ax.annotate("", xy=(i + 1.03, MIDDLE), xytext=(i + 0.86 if layer["relu"] else i + 0.72, MIDDLE),
+                        arrowprops={"arrowstyle": "->", "color": "#555555", "lw": 1}, zorder=0)
+    right = len(layers) - 0.05
+    if last["relu"]:
+        ax.text(right, -0.08, f"ReLU on the logits (the bug): every negative score of {last['name']} becomes 0",
+                ha="right", va="top", fontsize=9, color=BUG, weight="bold")
+    else:
+        ax.text(right, -0.08, f"no ReLU after {last['name']}: the scores can be negative", ha="right", va="top",
+                fontsize=8, color="#333333")
+    legend = "orange bar = ReLU after this layer"
+    if last["relu"]:
+        legend += " (red: on the logits)"
+    if any(layer["bn"] for layer in layers):
+        legend += ";  +BN = BatchNorm before the ReLU (its parameters included)"
+    rates = sorted({layer["dropout"] for layer in layers if layer["dropout"] is not None})
+    if rates:
+        legend += f";  D = Dropout({', '.join(f'{p:g}' for p in rates)})"
+    legend += ";  box height follows the map size"
+    ax.text(0.04, -0.08, legend, ha="left", va="top", fontsize=8, color="#333333")
+    ax.set(xlim=(0, len(layers)), ylim=(-0.32, MIDDLE + 1.6))
     ax.axis("off")
-    ax.set_title(f"{name}: {count_params(model):,} parameters (B = BatchNorm, D = Dropout; every conv has a ReLU)",
-                 fontsize=9)
+    ax.set_title(f"{name}: {count_params(model):,} parameters", fontsize=11)
     fig.tight_layout()
     return fig
 
@@ -101,46 +206,12 @@ def draw_dropout():
     return fig
 
 
-def draw_gap(digit):
-    """The last feature maps of the gap model on a real digit, each averaged to a single number.
-
-    Uses the trained weights of results/gap.pt when they exist (redraw after a full run), else a seeded untrained model.
-    """
-    torch.manual_seed(0)
-    model = get_model("gap").eval()
-    weights = REPO_ROOT / "results" / "gap.pt"
-    if weights.exists():
-        load_weights(model, weights)
-    captured = {}
-    model.conv6.register_forward_hook(lambda m, i, o: captured.setdefault("maps", o[0]))
-    with torch.no_grad():
-        model(digit.view(1, 1, 28, 28))
-    maps = captured["maps"][:8]
-    fig, axes = plt.subplots(2, len(maps), figsize=(1.3 * len(maps), 3.2))
-    for k, feature in enumerate(maps):
-        axes[0, k].imshow(feature.numpy(), cmap="magma")
-        axes[0, k].set_title(f"map {k + 1}", fontsize=8)
-        axes[1, k].imshow(feature.mean().view(1, 1).numpy(), cmap="magma",
-                          vmin=feature.min().item(), vmax=feature.max().item())
-        axes[1, k].set_xlabel(f"{feature.mean():.3f}", fontsize=8)
-        for ax in axes[:, k]:
-            ax.set_xticks([])
-            ax.set_yticks([])
-    axes[0, 0].set_ylabel("5x5", fontsize=8)
-    axes[1, 0].set_ylabel("GAP", fontsize=8)
-    state = "trained" if weights.exists() else "untrained"
-    fig.suptitle(f"GAP ({state} gap model, one test digit): each of the {captured['maps'].shape[0]} last 5x5 maps "
-                 "becomes its average (8 shown);\na 1x1 convolution then maps the averages to 10 scores", fontsize=9)
-    fig.tight_layout()
-    return fig
-
-
 def main():
     IMAGES.mkdir(exist_ok=True)
     digit = load_mnist(train=False)[0][0, 0]  # the first test image, a 7
     figures = {f"architecture_{step}_{name}.png": draw_architecture(name) for step, name in enumerate(MODEL_NAMES, 1)}
-    figures |= {"receptive_field_block1.png": draw_receptive_field(digit), "dropout.png": draw_dropout(),
-                "gap.png": draw_gap(digit)}
+    figures |= {"architecture_final.png": draw_architecture("final"),
+                "receptive_field_block1.png": draw_receptive_field(digit), "dropout.png": draw_dropout()}
     for filename, fig in figures.items():
         fig.savefig(IMAGES / filename, dpi=110)
         plt.close(fig)

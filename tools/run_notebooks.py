@@ -7,6 +7,7 @@ Each notebook's wall time is added to results/run_times.json, with the device an
 """
 
 import json
+import re
 import sys
 import time
 from pathlib import Path
@@ -30,8 +31,13 @@ def main(paths):
         start = time.perf_counter()
         ExecutePreprocessor(timeout=None).preprocess(notebook, {"metadata": {"path": str(path.parent)}})
         record["seconds"][path.stem] = round(time.perf_counter() - start, 1)
-        # Keep what a reader of the notebook sees: each progress bar's final state, not its every redraw.
+        # Keep what a reader of the notebook sees: the one line per epoch, not the live progress bars (which tqdm
+        # clears when done, leaving only carriage returns and blanks in stderr).
         CoalesceStreamsPreprocessor().preprocess(notebook, {})
+        for cell in notebook.cells:
+            if cell.cell_type == "code":
+                cell.outputs = [out for out in cell.outputs if not (
+                    out.get("name") == "stderr" and not re.sub(r"[^\n\r]*\r", "", out.text).strip())]
         nbformat.write(notebook, path)
         print(f"  {record['seconds'][path.stem]:.0f} s", flush=True)
         RESULTS_DIR.mkdir(parents=True, exist_ok=True)

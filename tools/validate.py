@@ -1,27 +1,22 @@
 """Choose recipes and widths on a validation split, never on the test set.
 
-    python -m tools.validate --seeds 100 101 [--model gap] [--set max_lr=0.2 --set label_smoothing=0.1]
+    python -m tools.validate --seeds 100 101 102 [--model final] [--set max_lr=0.2 --set batch_size=64]
 
 Trains on the first 50,000 training images and measures the last 10,000 (held out from training), with RECIPE
-changed by each --set KEY=VALUE. One line per run is appended to results/validation.jsonl: the record of how the
-recipe was chosen. The test set is not loaded here.
+changed by each --set KEY=VALUE, the seeds side by side (one thread each). One line per run is appended to
+results/validation.jsonl: the record of how the recipe was chosen. The test set is not loaded here.
 """
 
 import argparse
 import json
 
-import torch
-
-from helpers.data import load_mnist
 from helpers.runtime import RESULTS_DIR, pick_device
-from helpers.train import RECIPE, train_with_recipe
-
-VALIDATION_SIZE = 10_000
+from helpers.train import RECIPE, train_seeds
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--model", default="gap")
+    parser.add_argument("--model", default="final")
     parser.add_argument("--seeds", type=int, nargs="+", default=[100])
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help=f"change one recipe entry (JSON value); keys: {', '.join(RECIPE)}")
@@ -32,20 +27,14 @@ def main():
     changes = {key: json.loads(value) for key, value in (item.split("=", 1) for item in args.set)}
     model_changes = {key: json.loads(value) for key, value in (item.split("=", 1) for item in args.model_set)}
     device = pick_device()
-    images, labels = load_mnist(train=True, device=device)
-    train = images[:-VALIDATION_SIZE], labels[:-VALIDATION_SIZE]
-    held_out = images[-VALIDATION_SIZE:], labels[-VALIDATION_SIZE:]
-    for seed in args.seeds:
-        _, history = train_with_recipe(args.model, train, held_out, seed, device=device,
-                                       model_changes=model_changes, **changes)
-        record = {"model": args.model, "params": history["params"], "seed": seed, "changes": changes,
+    for _, history in train_seeds(args.model, args.seeds, "validation", device, model_changes, **changes):
+        record = {"model": args.model, "params": history["params"], "seed": history["seed"], "changes": changes,
                   "model_changes": model_changes, "note": args.note, "final_val_acc": history["epochs"][-1]["test_acc"],
                   "val_acc_by_epoch": [round(e["test_acc"], 2) for e in history["epochs"]],
-                  "recipe": history["recipe"], "threads": torch.get_num_threads()}
+                  "recipe": history["recipe"], "threads": history["threads"]}
         RESULTS_DIR.mkdir(exist_ok=True)
         with open(RESULTS_DIR / "validation.jsonl", "a") as f:
             f.write(json.dumps(record) + "\n")
-        print(json.dumps(record))
 
 
 if __name__ == "__main__":
