@@ -47,3 +47,26 @@ def test_notebooks_call_helpers_instead_of_defining_code(path):
     for cell in code_cells(path)[1:]:  # the install cell aside
         source = "".join(cell["source"])
         assert not re.search(r"^\s*(def|class) ", source, flags=re.M), source[:200]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_figures_render_in_colab_too(path):
+    """A markdown image with a relative path shows on GitHub, not in Colab (which opens the notebook alone); an
+    absolute URL breaks on every fork. Figures are shown by code cells instead, and those files must exist."""
+    cells = json.loads(path.read_text())["cells"]
+    for cell in cells:
+        if cell["cell_type"] == "markdown":
+            source = "".join(cell["source"])
+            assert not re.search(r"!\[[^\]]*\]\((?!https?:|data:|attachment:)", source), source[:200]
+            assert not re.search(r"<img[^>]*src=[\"'](?!https?:|data:)", source), source[:200]
+    for cell in code_cells(path):
+        for name in re.findall(r"show_figure\(\"([^\"]+)\"\)", "".join(cell["source"])):
+            assert (REPO_ROOT / "images" / name).exists(), name
+
+
+def test_notebooks_three_to_six_show_the_code_diff_of_their_step():
+    pairs = {"03_new_architecture": 'show_code("new_arch")', "04_batch_norm": 'show_diff("new_arch", "batchnorm")',
+             "05_dropout": 'show_diff("batchnorm", "dropout")', "06_gap": 'show_diff("dropout", "gap")'}
+    for stem, call in pairs.items():
+        sources = "".join("".join(c["source"]) for c in code_cells(REPO_ROOT / "notebooks" / f"{stem}.ipynb"))
+        assert call in sources, stem
