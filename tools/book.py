@@ -6,8 +6,9 @@
 Why: the notebooks carry the outputs of a full run, figures included, and a reader should not need Jupyter (or a
 GPU, or an hour of training) to read them. How: the README becomes the landing page and every notebooks/*.ipynb,
 in sorted (story) order, one page; Sphinx with myst-nb (which never executes a notebook here) and
-sphinx-book-theme renders them, all without the network. The sources are staged next to the output (build/book-src/), and any Sphinx warning
-(a missing image, a broken link, a notebook that does not parse) fails the build.
+sphinx-book-theme renders them, all without the network. The sources are staged next to the output
+(build/book-src/), and any Sphinx warning (a missing image, a broken link, a notebook that does not parse) fails
+the build.
 """
 
 import json
