@@ -77,7 +77,7 @@ class NewArchNet(nn.Module):
         x = F.relu(self.conv4(x))
         x = F.relu(self.conv5(x))
         x = F.relu(self.conv6(x))
-        x = self.head(x)  # no ReLU here: the scores must be free to go negative (step 2's lesson)
+        x = self.head(x)  # no ReLU here: it would clip every negative score to 0 (step 2's lesson)
         return F.log_softmax(x.view(-1, 10), dim=1)
 
 
@@ -116,7 +116,7 @@ class BatchNormNet(nn.Module):
         x = F.relu(self.bn4(self.conv4(x)))
         x = F.relu(self.bn5(self.conv5(x)))
         x = F.relu(self.bn6(self.conv6(x)))
-        x = self.head(x)  # no ReLU here: the scores must be free to go negative (step 2's lesson)
+        x = self.head(x)  # no ReLU here: it would clip every negative score to 0 (step 2's lesson)
         return F.log_softmax(x.view(-1, 10), dim=1)
 
 
@@ -157,7 +157,7 @@ class DropoutNet(nn.Module):
         x = F.relu(self.bn5(self.conv5(x)))
         x = F.relu(self.bn6(self.conv6(x)))
         x = self.drop(x)
-        x = self.head(x)  # no ReLU here: the scores must be free to go negative (step 2's lesson)
+        x = self.head(x)  # no ReLU here: it would clip every negative score to 0 (step 2's lesson)
         return F.log_softmax(x.view(-1, 10), dim=1)
 
 
@@ -200,7 +200,7 @@ class GapNet(nn.Module):
         x = F.relu(self.bn6(self.conv6(x)))
         x = self.drop(x)
         x = self.gap(x)
-        x = self.head(x)  # no ReLU here: the scores must be free to go negative (step 2's lesson)
+        x = self.head(x)  # no ReLU here: it would clip every negative score to 0 (step 2's lesson)
         return F.log_softmax(x.view(-1, 10), dim=1)
 
 
