@@ -228,7 +228,9 @@ def recipe_table(recipe):
                                   f"{recipe['momentum']:g}"}[recipe["schedule"]]),
             ("augmentation", "none" if not recipe["augment"] else
              f"each image rotated by up to {recipe['augment']['degrees']:g} degrees and shifted by up to "
-             f"{recipe['augment']['shift']:g} pixel, drawn afresh every time it is seen")]
+             f"{recipe['augment']['shift']:g} pixel, drawn afresh every time it is seen"),
+            ("gradient clipping", "none" if not recipe["clip_grad_norm"] else
+             f"a step's gradient longer than {recipe['clip_grad_norm']:g} is scaled down to that length")]
     return format_table([{"setting": k, "value": v} for k, v in rows])
 
 

@@ -28,6 +28,7 @@ RECIPE = {
     "momentum": 0.9,  # one-cycle moves it too, against the learning rate: 0.95 -> 0.85 at the peak -> 0.95
     "weight_decay": 5e-4,
     "augment": {"degrees": 5.0, "shift": 1.0},  # per-image rotation (degrees) and shift (pixels)
+    "clip_grad_norm": 2.0,  # a cap on the length of every step's gradient: without it step 3 can collapse
 }
 def run_length(n_train, batch_size, epochs):
     """(epochs, batches per epoch) that fit will run: the full schedule, or the smoke switch's few batches."""
@@ -56,9 +57,11 @@ def evaluate(model, images, labels):
 
 
 def epoch_line(e, epochs):
-    """One short line per epoch; "running acc" is measured on the (augmented) batches while the weights move."""
+    """One short line per epoch; "running acc" is measured on the (augmented) batches while the weights move, and
+    "clipped" counts the steps whose gradient the recipe's clipping shortened."""
     return (f"epoch {e['epoch']:2d}/{epochs}  loss {e['train_loss']:.4f}  running acc {e['train_acc']:6.2f}%  "
-            f"test acc {e['test_acc']:6.2f}%  lr {e['lr']:.4f}  {e['seconds']:5.1f} s")
+            f"test acc {e['test_acc']:6.2f}%  lr {e['lr']:.4f}  {e['seconds']:5.1f} s"
+            + (f"  clipped {e['clipped']}" if "clipped" in e else ""))
 
 
 def print_epochs(history):
@@ -74,12 +77,13 @@ def final_line(history):
 
 
 def fit(model, train, test, epochs, optimizer=None, scheduler=None, batch_size=128, augment=False, seed=0,
-        name=None, verbose=True):
+        name=None, verbose=True, clip_grad_norm=None):
     """Train `model` on train=(images, labels) for a fixed number of epochs, testing after each; return the history.
 
     The optimizer defaults to the reference's SGD (lr 0.01, momentum 0.9); a scheduler, if given, is stepped after
-    every batch. After the last epoch the model is also measured on every training image, un-augmented and in eval
-    mode: the train accuracy to set against the test accuracy. The figure to quote is always the last epoch.
+    every batch; `clip_grad_norm`, if given, caps the length of every step's gradient. After the last epoch the
+    model is also measured on every training image, un-augmented and in eval mode: the train accuracy to set
+    against the test accuracy. The figure to quote is always the last epoch.
     """
     device = next(model.parameters()).device
     optimizer = optimizer or torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
@@ -92,12 +96,14 @@ def fit(model, train, test, epochs, optimizer=None, scheduler=None, batch_size=1
                "device": str(device), "threads": torch.get_num_threads(), "torch": torch.__version__, "epochs": []}
     for epoch in range(1, epochs + 1):
         model.train()
-        start, seen, correct, loss_sum = time.perf_counter(), 0, 0, 0.0
+        start, seen, correct, loss_sum, clipped = time.perf_counter(), 0, 0, 0.0, 0
         for images, labels in tqdm(batches, desc=f"epoch {epoch}", leave=False, disable=not verbose):
             log_probs = model(images)
             loss = F.nll_loss(log_probs, labels)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
+            if clip_grad_norm:
+                clipped += int(torch.nn.utils.clip_grad_norm_(model.parameters(), clip_grad_norm) > clip_grad_norm)
             lr = optimizer.param_groups[0]["lr"]
             optimizer.step()
             if scheduler is not None:
@@ -108,7 +114,8 @@ def fit(model, train, test, epochs, optimizer=None, scheduler=None, batch_size=1
         seconds = time.perf_counter() - start
         test_loss, test_acc = evaluate(model, test_images, test_labels)
         history["epochs"].append({"epoch": epoch, "train_loss": loss_sum / seen, "train_acc": 100 * correct / seen,
-                                  "test_loss": test_loss, "test_acc": test_acc, "lr": lr, "seconds": seconds})
+                                  "test_loss": test_loss, "test_acc": test_acc, "lr": lr, "seconds": seconds,
+                                  **({"clipped": clipped} if clip_grad_norm else {})})
         if verbose:
             print(epoch_line(history["epochs"][-1], epochs))
     train_images, train_labels = (t[: steps * batch_size] for t in train) if runtime.SMOKE else train
@@ -167,7 +174,8 @@ def train_with_recipe(name, train, test, seed, device="cpu", model_changes=None,
     epochs, steps = run_length(len(train[1]), recipe["batch_size"], recipe["epochs"])
     scheduler = make_scheduler(optimizer, recipe, epochs * steps)
     history = fit(model, train, test, epochs, optimizer, scheduler, batch_size=recipe["batch_size"],
-                  augment=recipe["augment"], seed=seed, name=name, verbose=verbose)
+                  augment=recipe["augment"], seed=seed, name=name, verbose=verbose,
+                  clip_grad_norm=recipe["clip_grad_norm"])
     history["recipe"] = recipe
     if model_changes:
         history["model_changes"] = model_changes
