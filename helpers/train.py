@@ -315,7 +315,6 @@ ABLATIONS = {
     "nothing (the final recipe)": ({}, {}),
     "Dropout": ({"dropout": 0.0}, {}),
     "augmentation": ({}, {"augment": False}),
-    "weight decay": ({}, {"weight_decay": 0.0}),
     "one-cycle schedule (step schedule instead)": ({}, {"schedule": "step"}),
 }
 
