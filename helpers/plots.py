@@ -9,6 +9,7 @@ from IPython.display import Image, display
 
 from .data import MEAN, STD, augment
 from .runtime import REPO_ROOT
+from .stats import by_seed, compare, paired_comparison
 from .train import accuracies, noise_yardstick, predict
 
 TARGET = 99.4
@@ -245,28 +246,68 @@ def final(history):
 
 def yardstick_line(study):
     noise = noise_yardstick(study)
-    return (f"Noise yardstick at {statistics.mean(accuracies(study)):.2f}%: binomial standard error of an accuracy "
-            f"on 10,000 test images {noise['binomial_se']:.2f} points; spread between seeds (standard deviation) "
-            f"{noise['seed_sd']:.2f} points.")
+    return (f"At {statistics.mean(accuracies(study)):.2f}% on 10,000 test images, the binomial standard error of one "
+            f"accuracy is {noise['binomial_se']:.2f} points: how far this test set's figure may lie from the accuracy "
+            f"on new digits. The seeds spread by {noise['seed_sd']:.2f} points (standard deviation).")
 
 
 def compare_studies(studies, against_first=False):
-    """{label: seed study} in story order as a table: seeds, min, mean, max, and each mean's change against the
-    row before (or the first row), called "inside the noise" when smaller than twice the binomial standard error."""
-    rows, previous = [], None
-    for label, study in studies.items():
+    """{label: seed study} in story order as a table: seeds, min, mean and seed SD, then the paired change against the
+    row before (or the first row) on the seeds both share, its 95% interval and the verdict (helpers.stats)."""
+    rows, labels = [], list(studies)
+    for i, (label, study) in enumerate(studies.items()):
         accs = accuracies(study)
-        mean = statistics.mean(accs)
-        row = {"step": label, "params": f"{study['params']:,}", "epochs": study["epochs"], "seeds": len(accs),
-               "min": f"{min(accs):.2f}", "mean": f"{mean:.2f}", "max": f"{max(accs):.2f}", "change": "",
-               "verdict": ""}
-        if previous is not None:
-            change, yard = mean - previous, 2 * noise_yardstick(study)["binomial_se"]
-            row["change"] = f"{change:+.2f}"
-            row["verdict"] = "inside the noise" if abs(change) < yard else ("better" if change > 0 else "worse")
+        row = {"step": label, "params": f"{study['params']:,}", "seeds": len(accs), "min": f"{min(accs):.2f}",
+               "mean": f"{statistics.mean(accs):.2f}",
+               "SD": f"{statistics.stdev(accs):.2f}" if len(accs) > 1 else "", "paired change": "",
+               "95% interval": "", "verdict": ""}
+        if i:
+            result = compare(studies[labels[0] if against_first else labels[i - 1]], study)
+            n = len(result["seeds"])
+            row["paired change"] = f"{result['mean']:+.2f} ({n} seed{'s' if n > 1 else ''})"
+            if not math.isnan(result["low"]):
+                row["95% interval"] = f"{result['low']:+.2f} to {result['high']:+.2f}"
+            row["verdict"] = result["verdict"].split(" (")[0]
         rows.append(row)
-        previous = mean if previous is None or not against_first else previous
     return format_table(rows)
+
+
+def plot_paired(studies, key="final_test_acc", ylabel="final test accuracy (%)"):
+    """The paired comparison as a picture. Left: one line per seed from each study to the next (seeds that all
+    studies share). Right: for each step, the per-seed differences (dots), their mean (bar) and its 95% t interval;
+    an interval that crosses the dashed zero line means "no difference shown"."""
+    labels = list(studies)
+    values = [by_seed(study, key) for study in studies.values()]
+    seeds = sorted(set.intersection(*(set(v) for v in values)))
+    fig, (lines, diffs) = plt.subplots(1, 2, figsize=(11, 3.8))
+    for seed in seeds:
+        lines.plot(range(len(labels)), [v[seed] for v in values], "o-", alpha=0.7, label=f"seed {seed}")
+    lines.set_xticks(range(len(labels)), labels, fontsize=8, rotation=15)
+    lines.set(ylabel=ylabel, title="each seed, step to step")
+    lines.legend(fontsize=7)
+    for x in range(1, len(labels)):
+        result = paired_comparison(values[x - 1], values[x])
+        diffs.plot([x] * len(result["differences"]), result["differences"], "o", color="C0", alpha=0.6)
+        if not math.isnan(result["low"]):
+            below, above = result["mean"] - result["low"], result["high"] - result["mean"]
+            diffs.errorbar(x, result["mean"], yerr=[[below], [above]], color="black", capsize=6, linewidth=1.5)
+        diffs.plot([x - 0.2, x + 0.2], [result["mean"]] * 2, color="black", linewidth=2)
+    diffs.axhline(0, color="gray", linestyle="--", linewidth=1)
+    diffs.set_xticks(range(1, len(labels)), [f"{labels[x - 1]}\n-> {labels[x]}" for x in range(1, len(labels))],
+                     fontsize=8)
+    diffs.set(xlim=(0.5, len(labels) - 0.5), ylabel="difference (points)",
+              title="per-seed differences, mean and 95% interval")
+    for ax in (lines, diffs):
+        ax.grid(alpha=0.3)
+    fig.tight_layout()
+    plt.show()
+
+
+def last_epochs_line(study, count=3):
+    """Each seed's lowest test accuracy over its last `count` epochs: the "consistently in the last epochs" view."""
+    lows = {run["seed"]: min(run["test_acc_by_epoch"][-count:]) for run in study["runs"]}
+    return (f"Lowest of the last {count} epochs, per seed: "
+            + ", ".join(f"seed {seed} {low:.2f}%" for seed, low in lows.items()) + f" (min {min(lows.values()):.2f}%)")
 
 
 def seed_line(study):

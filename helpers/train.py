@@ -16,21 +16,34 @@ from tqdm import tqdm
 from . import runtime
 from .data import Batches, load_mnist
 from .models import count_params, get_model
+from .stats import binomial_se
 from .runtime import RESULTS_DIR, SMOKE_BATCHES, SMOKE_EPOCHS, SMOKE_TEST_EXAMPLES, seed_everything
 
-# The one training recipe that notebooks 3 to 6 share, so that each of them changes only the model. Chosen on the
-# validation split (results/validation.jsonl): the highest peak learning rate and smallest batch tried under which
-# every step of 3 to 6 trains, step 3 only with the gradient clipping (see the README for how the cap was set).
+# The one training recipe that notebooks 3 to 6 share, so that each of them changes only the model. 15 epochs and
+# weight decay 5e-4 were inherited from the earlier versions of the series; batch 128 with a peak of 0.1 is the one
+# setting the step-3 network of this size was tried at on the validation split, where it trained on three seeds; the
+# clipping cap was added after step 3 collapsed on one seed of a test run (the appendix notebook has the record).
 RECIPE = {
     "epochs": 15,
     "batch_size": 128,
-    "max_lr": 0.1,  # SGD with Nesterov momentum; the learning rate follows `schedule`, stepped after every batch
-    "schedule": "one_cycle",  # or "step": max_lr, divided by 10 after half and again after three quarters of the steps
+    "max_lr": 0.1,  # SGD; the learning rate follows `schedule`, stepped after every batch
+    "schedule": "one_cycle",  # "step": max_lr, divided by 10 after half and after three quarters of the steps;
+                              # "constant": max_lr throughout
     "momentum": 0.9,  # one-cycle moves it too, against the learning rate: 0.95 -> 0.85 at the peak -> 0.95
+    "nesterov": True,
     "weight_decay": 5e-4,
     "augment": {"degrees": 5.0, "shift": 1.0},  # per-image rotation (degrees) and shift (pixels)
-    "clip_grad_norm": 2.0,  # a cap on the length of every step's gradient: without it step 3 can collapse
+    "clip_grad_norm": 2.0,  # a cap on the length of every step's gradient
 }
+
+# Controls, as changes to RECIPE. The reference's plain training (notebooks 1 and 2), for as many epochs as the recipe:
+PLAIN_TRAINING = {"max_lr": 0.01, "schedule": "constant", "nesterov": False, "weight_decay": 0.0, "augment": False,
+                  "clip_grad_norm": None}
+# A bolder recipe, which BatchNorm should tolerate: half the batch, twice the peak learning rate, no clipping.
+BOLD_RECIPE = {"batch_size": 64, "max_lr": 0.2, "clip_grad_norm": None}
+# A run has collapsed when it ends below this test accuracy: near a guess (10%), where a network that answers the
+# same digit for every image ends (11.35%: the share of 1s among the test digits).
+COLLAPSED_BELOW = 20.0
 def run_length(n_train, batch_size, epochs):
     """(epochs, batches per epoch) that fit will run: the full schedule, or the smoke switch's few batches."""
     batches = math.ceil(n_train / batch_size)
@@ -66,6 +79,10 @@ def epoch_line(e, epochs):
 
 
 def print_epochs(history):
+    """A finished run's epoch lines, saying when its seconds were measured while other runs shared the cores."""
+    if history.get("side_by_side", 1) > 1:
+        print(f"Seed {history['seed']} (its seconds: {history['side_by_side']} runs sharing the CPU cores, one thread "
+              "each)")
     for e in history["epochs"]:
         print(epoch_line(e, len(history["epochs"])))
     print(final_line(history))
@@ -128,11 +145,11 @@ def fit(model, train, test, epochs, optimizer=None, scheduler=None, batch_size=1
 
 def make_optimizer(model, recipe):
     return torch.optim.SGD(model.parameters(), lr=recipe["max_lr"], momentum=recipe["momentum"],
-                           nesterov=recipe["momentum"] > 0, weight_decay=recipe["weight_decay"])
+                           nesterov=recipe["nesterov"], weight_decay=recipe["weight_decay"])
 
 
 def make_scheduler(optimizer, recipe, total_steps):
-    """The recipe's schedule over `total_steps` batches: one-cycle (warm up, then anneal) or step.
+    """The recipe's schedule over `total_steps` batches: one-cycle (warm up, then anneal), step, or none (constant).
 
     OneCycleLR's defaults are kept: the learning rate rises from max_lr/25 to max_lr over the first 30% of the steps,
     then falls to max_lr/25e4 (cosine), while the momentum moves the other way, 0.95 -> 0.85 -> 0.95.
@@ -142,7 +159,9 @@ def make_scheduler(optimizer, recipe, total_steps):
     if recipe["schedule"] == "step":
         milestones = [total_steps // 2, total_steps * 3 // 4]
         return torch.optim.lr_scheduler.MultiStepLR(optimizer, milestones=milestones, gamma=0.1)
-    raise ValueError(f"Unknown schedule {recipe['schedule']!r}: use 'one_cycle' or 'step'.")
+    if recipe["schedule"] == "constant":
+        return None
+    raise ValueError(f"Unknown schedule {recipe['schedule']!r}: use 'one_cycle', 'step' or 'constant'.")
 
 
 def schedule_trace(recipe=None, n_train=60_000):
@@ -156,7 +175,8 @@ def schedule_trace(recipe=None, n_train=60_000):
         trace["lr"].append(optimizer.param_groups[0]["lr"])
         trace["momentum"].append(optimizer.param_groups[0]["momentum"])
         optimizer.step()
-        scheduler.step()
+        if scheduler is not None:
+            scheduler.step()
     return trace
 
 
@@ -213,24 +233,31 @@ def parallel(function, jobs, device="cpu"):
         return [future.result() for future in futures]
 
 
-def _train_one(name, seed, split, model_changes, changes, device="cpu"):
-    model, history = train_with_recipe(name, *load_split(split, device), seed, device=device,
-                                       model_changes=model_changes, verbose=False, **changes)
+def _train_one(name, seed, split, model_changes, changes, n_train=None, device="cpu"):
+    train, test = load_split(split, device)
+    if n_train:
+        train = tuple(t[:n_train] for t in train)
+    model, history = train_with_recipe(name, train, test, seed, device=device, model_changes=model_changes,
+                                       verbose=False, **changes)
     return {k: v.cpu() for k, v in model.state_dict().items()}, history
 
 
-def train_seeds(name, seeds, split="test", device="cpu", model_changes=None, **changes):
+def train_seeds(name, seeds, split="test", device="cpu", model_changes=None, n_train=None, **changes):
     """Train model `name` with the recipe (plus `changes`) once per seed, side by side; returns [(model, history)].
 
-    Each run prints nothing while it trains (print_epochs shows any of them afterwards); one line per seed at the end.
+    `n_train` keeps only the first n training images. Each run prints nothing while it trains (print_epochs shows any
+    of them afterwards); one line per seed at the end. On the CPU the seconds are those of runs sharing the cores.
     """
-    jobs = [(name, seed, split, model_changes, changes) for seed in seeds]
+    jobs = [(name, seed, split, model_changes, changes, n_train) for seed in seeds]
     if not runtime.SMOKE:
         print(f"Training {name} with seeds {', '.join(map(str, seeds))} ({len(seeds)} runs side by side) ...")
     runs = []
     for state, history in parallel(_train_one, jobs, device):
         model = get_model(name, **(model_changes or {}))
         model.load_state_dict(state)
+        history["side_by_side"] = len(jobs) if torch.device(device).type == "cpu" else 1
+        if n_train:
+            history["n_train"] = n_train
         runs.append((model.to(device), history))
         last = history["epochs"][-1]
         print(f"seed {history['seed']}: final test accuracy {last['test_acc']:.2f}%, train accuracy "
@@ -241,16 +268,23 @@ def train_seeds(name, seeds, split="test", device="cpu", model_changes=None, **c
 
 
 def seed_summary(runs):
-    """What results/seeds/<model>.json keeps of a seed study: model, params, epochs, and one line per run."""
+    """What results/seeds/<name>.json keeps of a seed study: model, params, epochs, recipe, and one line per run with
+    its final test and train accuracy and its test accuracy after every epoch (to judge the last epochs too)."""
     histories = [history for _, history in runs]
-    return {"model": histories[0]["model"], "params": histories[0]["params"], "epochs": len(histories[0]["epochs"]),
-            "runs": [{"seed": h["seed"], "final_test_acc": round(h["epochs"][-1]["test_acc"], 2),
+    first = histories[0]
+    study = {"model": first["model"], "params": first["params"], "epochs": len(first["epochs"])}
+    for key in ("recipe", "model_changes", "n_train", "side_by_side", "threads", "device"):
+        if key in first:
+            study[key] = first[key]
+    study["runs"] = [{"seed": h["seed"], "final_test_acc": round(h["epochs"][-1]["test_acc"], 2),
                       "final_train_acc": round(h["train_eval_acc"], 2),
-                      "seconds": round(sum(e["seconds"] for e in h["epochs"]), 1)} for h in histories]}
+                      "test_acc_by_epoch": [round(e["test_acc"], 2) for e in h["epochs"]],
+                      "seconds": round(sum(e["seconds"] for e in h["epochs"]), 1)} for h in histories]
+    return study
 
 
 def save_study(study, name):
-    """results/seeds/<name>.json, the shape of results/seeds.json."""
+    """results/seeds/<name>.json."""
     save_history(study, RESULTS_DIR / "seeds" / f"{name}.json")
 
 
@@ -262,13 +296,17 @@ def accuracies(study):
     return [run["final_test_acc"] for run in study["runs"]]
 
 
+def collapsed(study):
+    """The seeds of a study whose run collapsed (ended below COLLAPSED_BELOW)."""
+    return [run["seed"] for run in study["runs"] if run["final_test_acc"] < COLLAPSED_BELOW]
+
+
 def noise_yardstick(study, n_test=10_000):
-    """Two measures of noise for a final test accuracy: the binomial standard error of an accuracy measured on
-    `n_test` images (what a different test set of the same size could give), and the spread (standard deviation)
-    between seeds (what a different random start gives)."""
+    """Two different noises of a study's final test accuracy: the binomial standard error of one accuracy measured on
+    `n_test` images (how far the figure may lie from the accuracy on new digits) and the spread between seeds
+    (what another random start gives). Neither judges a change between steps: that is helpers.stats' paired rule."""
     accs = accuracies(study)
-    p = statistics.mean(accs) / 100
-    return {"binomial_se": 100 * math.sqrt(p * (1 - p) / n_test),
+    return {"binomial_se": binomial_se(statistics.mean(accs), n_test),
             "seed_sd": statistics.stdev(accs) if len(accs) > 1 else float("nan")}
 
 
@@ -277,7 +315,9 @@ def lr_sweep(name, seed, low=1e-3, high=3.0, steps=400, batch_size=128, device="
     time (SGD with the recipe's Nesterov momentum and weight decay, no augmentation); record every batch's loss.
 
     A network that cannot take a learning rate shows it at once: its loss, having fallen, climbs back to chance
-    (ln 10 = 2.30) or to NaN. `collapse_lr` is the learning rate at the first such step (None if it never happens).
+    (ln 10 = 2.30) or to NaN. `collapse_lr` is the learning rate at the first step from which the loss stays at or
+    above ln 10 (or NaN) to the end of the sweep, after it had once fallen below 1.0: a passing spike that the network
+    recovers from does not count. None if that never happens.
     """
     seed_everything(seed, verbose=False)
     train = load_mnist(train=True, device=device)
@@ -297,12 +337,22 @@ def lr_sweep(name, seed, low=1e-3, high=3.0, steps=400, batch_size=128, device="
         optimizer.step()
         record["lr"].append(lr)
         record["loss"].append(loss.item())
-        learned = min(record["loss"]) < 1.0
-        if record["collapse_lr"] is None and (math.isnan(loss.item()) or (learned and loss.item() > math.log(10))):
-            record["collapse_lr"] = lr
         if math.isnan(loss.item()):
             break
+    record["collapse_lr"] = collapse_lr(record["lr"], record["loss"])
     return record
+
+
+def collapse_lr(rates, losses):
+    """The rate of the first step from which every loss is >= ln 10 or NaN to the end, once a loss was below 1.0."""
+    learned = next((i for i, loss in enumerate(losses) if loss < 1.0), None)
+    if learned is None:
+        return None
+    start = None
+    for i in range(learned, len(losses)):
+        bad = math.isnan(losses[i]) or losses[i] >= math.log(10)
+        start = (i if start is None else start) if bad else None
+    return rates[start] if start is not None else None
 
 
 def sweep_seeds(names, seeds, device="cpu"):

@@ -1,0 +1,106 @@
+"""The series' scorecard: per step, what it costs and what it buys, generated from the saved results (never typed)."""
+
+import json
+import statistics
+
+from .models import MODEL_NAMES
+from .runtime import RESULTS_DIR
+from .stats import change_text, compare
+from .train import COLLAPSED_BELOW, accuracies, collapsed, seed_summary
+
+TARGET = 99.4
+STEP_LABELS = {"bad": "1 bad", "no_relu": "2 no_relu", "new_arch": "3 new_arch", "batchnorm": "4 batchnorm",
+               "dropout": "5 dropout", "gap": "6 gap"}
+# Each step's payoff, measured by a controlled experiment in its own notebook: (what, study before, study after).
+PAYOFFS = {
+    "new_arch": ("the recipe against the reference's plain training, 15 epochs", "new_arch_plain", "new_arch"),
+    "batchnorm": ("under the bold recipe (batch 64, peak 0.2, no clipping), step 3 -> 4", "new_arch_bold",
+                  "batchnorm_bold"),
+    "dropout": ("on 5,000 training images, step 4 -> 5", "batchnorm_5k", "dropout_5k"),
+}
+
+
+def _load(path):
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def step_study(name, results_dir=RESULTS_DIR):
+    """A step's seed study, or for steps 1 and 2 (one run each) their single run as a one-seed study."""
+    study = _load(results_dir / "seeds" / f"{name}.json")
+    if study is None and (results_dir / f"{name}.json").exists():
+        study = seed_summary([(None, _load(results_dir / f"{name}.json"))])
+    return study
+
+
+def first_epoch_reaching(study, target=TARGET):
+    """The first epoch after which the mean test accuracy over the seeds reached `target` (None if never)."""
+    means = [statistics.mean(values) for values in zip(*(run["test_acc_by_epoch"] for run in study["runs"]))]
+    return next((epoch for epoch, mean in enumerate(means, 1) if mean >= target), None)
+
+
+def payoff_text(name, results_dir=RESULTS_DIR):
+    if name == "gap":
+        before = step_study("dropout", results_dir)
+        after = step_study("gap", results_dir)
+        return f"parameters {before['params']:,} -> {after['params']:,}" if before and after else ""
+    if name not in PAYOFFS:
+        return ""
+    what, before_name, after_name = PAYOFFS[name]
+    before, after = (_load(results_dir / "seeds" / f"{n}.json") for n in (before_name, after_name))
+    if not before or not after:
+        return ""
+    text = f"{what}: {change_text(compare(before, after))}"
+    if collapsed(before) or collapsed(after):
+        text += (f"; runs below {COLLAPSED_BELOW:g}% (collapsed): {len(collapsed(before))} of {len(before['runs'])} "
+                 f"before, {len(collapsed(after))} of {len(after['runs'])} after")
+    return text
+
+
+def scorecard_rows(results_dir=RESULTS_DIR):
+    """One row per step that has results: parameters, mean +- seed SD (final epoch), the paired change against the
+    previous step, the step's payoff experiment, seconds per epoch and the first epoch at which the mean reached 99.4%.
+
+    Seconds per epoch: steps 3 to 6 from results/epoch_seconds.json (python -m tools.time_steps: one thread, alone);
+    steps 1 and 2 from their notebook's one epoch (all the machine's threads, nothing else training).
+    """
+    alone = _load(results_dir / "epoch_seconds.json") or {"seconds": {}}
+    rows, previous = [], None
+    for name in MODEL_NAMES:
+        study = step_study(name, results_dir)
+        if study is None:
+            continue
+        accs = accuracies(study)
+        sd = f" +- {statistics.stdev(accs):.2f}" if len(accs) > 1 else ""
+        if name in alone["seconds"]:
+            seconds = f"{alone['seconds'][name]:.1f} (1 thread)"
+        elif study["runs"][0]["seconds"] and study["epochs"] == 1:
+            seconds = f"{study['runs'][0]['seconds']:.0f} ({study.get('threads', '?')} threads)"
+        else:
+            seconds = ""
+        reached = first_epoch_reaching(study)
+        rows.append({"step": STEP_LABELS[name], "params": f"{study['params']:,}", "epochs": study["epochs"],
+                     "seeds": len(accs), "test acc: mean +- SD": f"{statistics.mean(accs):.2f}{sd}",
+                     "change against the previous step": change_text(compare(previous, study)) if previous else "",
+                     "payoff": payoff_text(name, results_dir), "s / epoch": seconds,
+                     f"mean first >= {TARGET}%": f"epoch {reached}" if reached else "never"})
+        previous = study
+    return rows
+
+
+def scorecard_markdown(results_dir=RESULTS_DIR):
+    rows = scorecard_rows(results_dir)
+    if not rows:
+        return ""
+    columns = list(rows[0])
+    lines = ["| " + " | ".join(columns) + " |", "|" + "|".join("---" for _ in columns) + "|"]
+    lines += ["| " + " | ".join(str(row[c]) for c in columns) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def show_scorecard(results_dir=RESULTS_DIR):
+    """The scorecard as the notebooks print it: one block per step, one fact per line."""
+    for row in scorecard_rows(results_dir):
+        print(f"{row['step']}: {row['params']} parameters, {row['epochs']} epoch(s), {row['seeds']} seed(s)")
+        for key, value in list(row.items())[4:]:
+            if value:
+                print(f"    {key}: {value}")
