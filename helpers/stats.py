@@ -40,12 +40,17 @@ def verdict(low, high):
     return f"no difference shown (interval {low:+.2f} to {high:+.2f})"
 
 
+# Fewer pairs give no verdict: with one or two differences the interval's width rests on a spread that can be zero by
+# chance (two equal differences, or values rounded alike), and then any mean would look certain.
+MIN_PAIRS = 3
+
+
 def paired_comparison(before, after, confidence=0.95):
     """Compare two sets of results measured on the same seeds: `before` and `after` map seed -> value.
 
     Only the seeds both have are paired. Returns the seeds, the per-seed differences (after - before), their mean,
     the `confidence` interval of that mean from the t distribution (n - 1 degrees of freedom) and the verdict.
-    With one shared seed there is no interval, so no verdict.
+    With one shared seed there is no interval; with fewer than MIN_PAIRS the interval is given but no verdict.
     """
     seeds = sorted(set(before) & set(after))
     if not seeds:
@@ -59,6 +64,8 @@ def paired_comparison(before, after, confidence=0.95):
         half = t_quantile(1 - (1 - confidence) / 2, len(seeds) - 1) * statistics.stdev(differences) / math.sqrt(
             len(seeds))
         result.update(low=mean - half, high=mean + half, verdict=verdict(mean - half, mean + half))
+        if len(seeds) < MIN_PAIRS:
+            result["verdict"] = f"no verdict ({len(seeds)} seeds; at least {MIN_PAIRS} needed)"
     return result
 
 
@@ -78,7 +85,9 @@ def change_text(result):
     named = f"seed {seeds[0]}" if len(seeds) == 1 else f"{len(seeds)} paired seeds"
     if math.isnan(result["low"]):
         return f"{result['mean']:+.2f} points ({named}): {result['verdict']}"
-    word = result["verdict"] if result["verdict"] in ("better", "worse") else "no difference shown"
+    word = result["verdict"] if result["verdict"] in ("better", "worse") else result["verdict"].split(" (")[0]
+    if word == "no verdict":
+        word = f"no verdict (fewer than {MIN_PAIRS} seeds)"
     return (f"{result['mean']:+.2f} points (95% interval {result['low']:+.2f} to {result['high']:+.2f}, "
             f"{named}): {word}")
 
