@@ -93,8 +93,10 @@ def plot_sweep(records):
     plt.show()
 
 
-def plot_steps(rows):
-    """Every step's final test accuracy, one dot per seed: the whole range on the left, the top on the right."""
+def plot_steps(rows, save=None):
+    """Every step's final test accuracy, one dot per seed: the whole range on the left, the top on the right.
+
+    With `save` (a path) the figure is written there instead of shown: the README's picture of the series."""
     fig, (full, top) = plt.subplots(1, 2, figsize=(11, 3.6))
     for x, row in enumerate(rows):
         for ax in (full, top):
@@ -108,7 +110,11 @@ def plot_steps(rows):
     full.set_title("every step (dots: seeds, bar: mean)")
     top.set_title(f"the top of the scale (red: {TARGET}%); lower points are off this panel")
     fig.tight_layout()
-    plt.show()
+    if save:
+        fig.savefig(save, dpi=110)
+        plt.close(fig)
+    else:
+        plt.show()
 
 
 def show_misclassified(model, images, labels, count=24, columns=8):
@@ -318,13 +324,18 @@ def seed_line(study):
 
 
 def ablation_rows(ablation):
-    """One row per ingredient taken away: final-epoch test accuracy of every seed, then min, mean and max."""
-    rows = []
+    """One row per ingredient taken away: every seed's final-epoch test accuracy, min, mean and max, and the paired
+    change against the first row (the unchanged recipe) with its verdict."""
+    rows, reference = [], ablation["rows"][0]
     for row in ablation["rows"]:
         accs = accuracies(row)
-        rows.append({"taken away": row["removed"], "params": row["params"],
-                     "per seed": " ".join(f"{a:.2f}" for a in accs), "min": round(min(accs), 2),
-                     "mean": round(statistics.mean(accs), 2), "max": round(max(accs), 2)})
+        entry = {"taken away": row["removed"], "params": row["params"],
+                 "per seed": " ".join(f"{a:.2f}" for a in accs), "min": round(min(accs), 2),
+                 "mean": round(statistics.mean(accs), 2), "max": round(max(accs), 2), "paired change": ""}
+        if row is not reference:
+            result = compare(reference, row)
+            entry["paired change"] = f"{result['mean']:+.2f}: {result['verdict']}"
+        rows.append(entry)
     return rows
 
 

@@ -73,16 +73,17 @@ def scorecard_rows(results_dir=RESULTS_DIR):
         sd = f" +- {statistics.stdev(accs):.2f}" if len(accs) > 1 else ""
         if name in alone["seconds"]:
             seconds = f"{alone['seconds'][name]:.1f} (1 thread)"
-        elif study["runs"][0]["seconds"] and study["epochs"] == 1:
+        elif study["epochs"] == 1 and study["runs"][0].get("seconds"):
             seconds = f"{study['runs'][0]['seconds']:.0f} ({study.get('threads', '?')} threads)"
         else:
             seconds = ""
-        reached = first_epoch_reaching(study)
+        known = all("test_acc_by_epoch" in run for run in study["runs"])
+        reached = first_epoch_reaching(study) if known else None
         rows.append({"step": STEP_LABELS[name], "params": f"{study['params']:,}", "epochs": study["epochs"],
                      "seeds": len(accs), "test acc: mean +- SD": f"{statistics.mean(accs):.2f}{sd}",
                      "change against the previous step": change_text(compare(previous, study)) if previous else "",
                      "payoff": payoff_text(name, results_dir), "s / epoch": seconds,
-                     f"mean first >= {TARGET}%": f"epoch {reached}" if reached else "never"})
+                     f"mean first >= {TARGET}%": f"epoch {reached}" if reached else ("never" if known else "")})
         previous = study
     return rows
 

@@ -9,7 +9,7 @@ from tools import colab
 from helpers.runtime import REPO_ROOT
 
 STEMS = ["01_bad_network", "02_no_final_relu", "03_new_architecture", "04_batch_norm", "05_dropout", "06_gap",
-         "07_ablation"]
+         "07_ablation", "08_validation_record"]
 NOTEBOOKS = sorted((REPO_ROOT / "notebooks").glob("*.ipynb"))
 
 
@@ -18,7 +18,7 @@ def code_cells(path):
     return [c for c in cells if c["cell_type"] == "code" and "".join(c["source"]).strip()]
 
 
-def test_the_six_steps_and_the_optional_ablation_are_there():
+def test_the_six_steps_the_optional_ablation_and_the_appendix_are_there():
     assert [p.stem for p in NOTEBOOKS] == STEMS
 
 
@@ -70,3 +70,25 @@ def test_notebooks_three_to_six_show_the_code_diff_of_their_step():
     for stem, call in pairs.items():
         sources = "".join("".join(c["source"]) for c in code_cells(REPO_ROOT / "notebooks" / f"{stem}.ipynb"))
         assert call in sources, stem
+
+
+def sources(stem):
+    return "".join("".join(c["source"]) for c in code_cells(REPO_ROOT / "notebooks" / f"{stem}.ipynb"))
+
+
+def test_notebooks_one_and_three_to_six_show_a_torchsummary_table():
+    for stem in ["01_bad_network", "03_new_architecture", "04_batch_norm", "05_dropout", "06_gap"]:
+        assert "h.summary(" in sources(stem), stem
+
+
+def test_notebooks_four_to_six_judge_their_step_with_the_paired_rule():
+    for stem, pair in {"04_batch_norm": '"3 new_arch": previous, "4 batchnorm": study',
+                       "05_dropout": '"4 batchnorm": previous, "5 dropout": study',
+                       "06_gap": '"5 dropout": previous, "6 gap": study'}.items():
+        assert "h.change_text(h.compare(previous, study))" in sources(stem) and pair in sources(stem), stem
+
+
+@pytest.mark.parametrize("path", [*NOTEBOOKS, REPO_ROOT / "README.md"], ids=lambda p: p.name)
+def test_no_text_uses_the_old_lenient_rule(path):
+    """Verdicts come from helpers.stats alone; the old "inside the noise" rule must not survive anywhere."""
+    assert "inside the noise" not in path.read_text().lower()

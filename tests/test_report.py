@@ -4,6 +4,7 @@ import torch
 
 from helpers import compare_studies, format_table, time_to_target, top_confusions
 from helpers.runtime import REPO_ROOT
+from helpers import scorecard
 from tools import report
 
 
@@ -24,20 +25,22 @@ def test_results_table_quotes_the_last_epoch_of_every_seed_not_the_best(tmp_path
     (tmp_path / "seeds" / "gap.json").write_text(json.dumps(study))
     (tmp_path / "seeds.json").write_text(json.dumps(study))
     table = report.results_markdown(tmp_path)
-    assert "| 5,000 | 3 | 2 | 99.41% / 99.43% / 99.45% | 99.70% | 11.0 |" in table  # train acc: mean of 99.5, 99.9
+    assert "| 5,000 | 3 | 2 | 99.41% / 99.43% / 99.45% | 99.70% |" in table  # train acc: mean of 99.5, 99.9
     assert "| 2 | [02_no_final_relu](notebooks/02_no_final_relu.ipynb) | 6,379,786 | 1 | 1 | 98.12% / 98.12%" in table
     assert "99.60" not in table  # the best epoch of seed 1 (99.6) is never the figure
     assert "min 99.41%, mean 99.43%, max 99.45%" in table
 
 
-def test_compare_studies_calls_small_differences_inside_the_noise():
+def test_compare_studies_pairs_seeds_and_judges_each_row_against_the_one_before():
     def study(*accs):
-        return {"params": 5000, "epochs": 15, "runs": [{"final_test_acc": a} for a in accs]}
+        return {"params": 5000, "epochs": 15, "runs": [{"seed": s, "final_test_acc": a} for s, a in enumerate(accs, 1)]}
 
-    rows = compare_studies({"a": study(99.40, 99.44), "b": study(99.45, 99.47), "c": study(98.9, 99.0)}).splitlines()
-    assert rows[2].endswith("inside the noise") and rows[3].endswith("worse")
-    against_first = compare_studies({"a": study(99.4), "b": study(99.0), "c": study(99.45)}, against_first=True)
-    assert against_first.splitlines()[3].endswith("inside the noise")  # 99.45 against 99.4, not against 99.0
+    rows = compare_studies({"a": study(99.40, 99.44, 99.42), "b": study(99.45, 99.43, 99.50),
+                            "c": study(98.9, 99.0, 98.95)}).splitlines()
+    assert rows[2].endswith("no difference shown") and rows[3].endswith("worse")
+    against_first = compare_studies({"a": study(99.4, 99.5, 99.45), "b": study(99.0, 99.1, 99.0),
+                                     "c": study(99.6, 99.7, 99.64)}, against_first=True)
+    assert against_first.splitlines()[3].endswith("better")  # against 99.4.., not against 99.0..
 
 
 def test_format_table_aligns_text_left_and_numbers_right():
@@ -66,8 +69,9 @@ def test_ablation_rows_give_every_seed_and_the_minimum():
                                                         {"seed": 2, "final_test_acc": 99.6}]}]}
     rows = report.ablation_rows(study)
     assert rows[0] == {"taken away": "nothing", "params": 5000, "per seed": "99.50 99.42", "min": 99.42,
-                       "mean": 99.46, "max": 99.5}
+                       "mean": 99.46, "max": 99.5, "paired change": ""}
     assert rows[1]["min"] == 99.3 and rows[1]["max"] == 99.6
+    assert rows[1]["paired change"].startswith("-0.01: no verdict")  # two seeds: -0.20 and +0.18
 
 
 def test_top_confusions_lists_the_most_frequent_mistakes_first():
@@ -79,19 +83,30 @@ def test_top_confusions_lists_the_most_frequent_mistakes_first():
     assert len(top_confusions(matrix)) == 3  # only real mistakes, never a zero
 
 
-def test_validation_rows_group_runs_by_what_was_tried(tmp_path):
-    runs = [{"note": "A", "params": 5818, "seed": 100, "changes": {}, "final_val_acc": 99.3},  # the old baseline
-            {"note": "A", "params": 5818, "seed": 101, "changes": {}, "final_val_acc": 99.2,
-             "recipe": {"batch_size": 128, "max_lr": 0.1}},  # the same recipe, recorded whole
-            {"note": "A", "params": 5818, "seed": 100, "changes": {"max_lr": 0.2}, "final_val_acc": 99.4}]
-    (tmp_path / "validation.jsonl").write_text("".join(json.dumps(run) + "\n" for run in runs))
-    rows = report.validation_rows(tmp_path / "validation.jsonl")
-    assert [(r["seeds"], r["mean"], r["min"]) for r in rows] == [("100, 101", 99.25, 99.2), ("100", 99.4, 99.4)]
-    assert (rows[0]["batch"], rows[0]["lr"], rows[1]["lr"], rows[1]["changes"]) == (128, 0.1, 0.2, "")
 
 
-def test_a_note_with_a_pipe_does_not_break_the_validation_table(tmp_path):
-    runs = [{"note": "A: widths 8 | 1x1 to 8", "params": 5818, "seed": 100, "changes": {}, "final_val_acc": 99.3}]
-    (tmp_path / "validation.jsonl").write_text(json.dumps(runs[0]) + "\n")
-    row = [line for line in report.results_markdown(tmp_path).splitlines() if line.startswith("| A: widths")][0]
-    assert row.count("|") == 9  # eight cells, like the header "| tried | ... | min |"
+def test_the_scorecard_is_generated_from_saved_studies(tmp_path):
+    def study(name, params, accs, by_epoch=None):
+        return {"model": name, "params": params, "epochs": 3, "runs": [
+            {"seed": s, "final_test_acc": a, "final_train_acc": 99.9, "seconds": 30.0,
+             "test_acc_by_epoch": (by_epoch or [98.0, 99.0])[: 2] + [a]} for s, a in enumerate(accs, 1)]}
+
+    (tmp_path / "seeds").mkdir()
+    for name, params, accs in [("new_arch", 12090, (99.4, 99.5, 99.45)), ("new_arch_plain", 12090, (99.0, 99.1, 99.0)),
+                               ("batchnorm", 12178, (99.5, 99.5, 99.6))]:
+        (tmp_path / "seeds" / f"{name}.json").write_text(json.dumps(study(name, params, accs, [99.0, 99.45])))
+    (tmp_path / "epoch_seconds.json").write_text(json.dumps({"seconds": {"new_arch": 19.96}}))
+    rows = scorecard.scorecard_rows(tmp_path)
+    assert [row["step"] for row in rows] == ["3 new_arch", "4 batchnorm"]
+    assert rows[0]["test acc: mean +- SD"] == "99.45 +- 0.05" and rows[0]["s / epoch"] == "20.0 (1 thread)"
+    assert rows[0]["payoff"].startswith("the recipe against the reference's plain training, 15 epochs: +0.42 points")
+    assert rows[0]["payoff"].endswith("better") and rows[1]["payoff"] == ""  # no bold-recipe studies saved
+    assert rows[1]["change against the previous step"].endswith("no difference shown")
+    assert rows[0]["mean first >= 99.4%"] == "epoch 2"  # the mean of the epoch-2 figures is 99.45
+    assert "| 3 new_arch | 12,090 |" in scorecard.scorecard_markdown(tmp_path)
+
+
+def test_the_readme_no_longer_carries_the_validation_table_but_points_to_the_appendix():
+    readme = (REPO_ROOT / "README.md").read_text()
+    assert "| tried | parameters | batch |" not in readme
+    assert "notebooks/08_validation_record.ipynb" in readme

@@ -11,7 +11,7 @@ from helpers import (ABLATIONS, RECIPE, ablation_study, evaluate, fit, get_model
                      seed_summary, train_seeds, train_with_recipe)
 from helpers import train as train_module
 from helpers.runtime import REPO_ROOT
-from helpers.train import lr_sweep, make_scheduler
+from helpers.train import BOLD_RECIPE, PLAIN_TRAINING, collapse_lr, lr_sweep, make_optimizer, make_scheduler
 
 
 def short_fit(train, test, seed):
@@ -172,6 +172,8 @@ def test_a_seed_gives_the_same_run_in_a_worker_process_and_in_this_one(mnist_tra
     summary = seed_summary(runs)
     assert summary["model"] == "batchnorm" and [r["seed"] for r in summary["runs"]] == [4, 5]
     assert summary["runs"][0]["final_test_acc"] == round(history["epochs"][-1]["test_acc"], 2)
+    assert summary["runs"][0]["test_acc_by_epoch"] == [round(e["test_acc"], 2) for e in history["epochs"]]
+    assert summary["side_by_side"] == 2 and summary["recipe"] == RECIPE
 
 
 def test_the_refactor_kept_every_number(mnist_train, mnist_test):
@@ -210,3 +212,27 @@ def test_lr_sweep_finds_the_collapse_of_the_network_without_batchnorm():
     record = lr_sweep("new_arch", seed=0, low=0.01, high=1000.0, steps=60)
     assert record["collapse_lr"] is not None and 0.01 < record["collapse_lr"] <= 1000.0
     assert len(record["lr"]) == len(record["loss"]) <= 60 and record["lr"][0] == pytest.approx(0.01)
+
+
+def test_a_passing_spike_is_not_a_collapse_but_staying_at_chance_is():
+    rates = [0.01 * 2**i for i in range(10)]
+    spike = [2.3, 1.5, 0.8, 0.5, 2.5, 0.6, 0.4, 0.4, 0.5, 0.4]  # above ln 10 once, then learning again
+    assert collapse_lr(rates, spike) is None
+    stays = [2.3, 1.5, 0.8, 0.5, 2.5, 0.6, 2.4, 2.31, float("nan")]
+    assert collapse_lr(rates, stays) == rates[6]  # from step 6 on it never comes back below ln 10
+    assert collapse_lr(rates, [2.3, 2.4, 2.5]) is None  # it never learned, so it cannot have collapsed
+
+
+def test_plain_training_is_the_references_sgd_with_no_schedule():
+    recipe = {**RECIPE, **PLAIN_TRAINING}
+    optimizer = make_optimizer(get_model("new_arch"), recipe)
+    group = optimizer.param_groups[0]
+    assert (group["lr"], group["momentum"], group["nesterov"], group["weight_decay"]) == (0.01, 0.9, False, 0.0)
+    assert make_scheduler(optimizer, recipe, 100) is None and schedule_trace(recipe, n_train=640)["lr"] == [0.01] * 75
+    assert set(PLAIN_TRAINING) <= set(RECIPE) and set(BOLD_RECIPE) <= set(RECIPE)
+
+
+def test_a_study_on_a_subset_trains_and_measures_only_those_images():
+    # The workers inherit MNIST_SMOKE=1 from the root conftest: a few batches each.
+    (_, history), = train_seeds("dropout", [3], n_train=500)
+    assert history["n_train"] == 500 and seed_summary([(None, history)])["n_train"] == 500
