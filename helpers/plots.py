@@ -108,7 +108,7 @@ def plot_steps(rows, save=None):
         ax.set(ylim=(low, high), ylabel="final test accuracy (%)")
         ax.grid(alpha=0.3)
     full.set_title("every step (dots: seeds, bar: mean)")
-    top.set_title(f"the top of the scale (red: {TARGET}%); lower points are off this panel")
+    top.set_title(f"the top of the scale (red: {TARGET}%; lower points are off it)")
     fig.tight_layout()
     if save:
         fig.savefig(save, dpi=110)
