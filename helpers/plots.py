@@ -228,11 +228,14 @@ def format_table(rows, columns=None):
 def recipe_table(recipe):
     """The training recipe as a reader wants it: one setting per line, in words."""
     rows = [("epochs", recipe["epochs"]), ("batch size", recipe["batch_size"]),
-            ("optimizer", f"SGD, Nesterov momentum, weight decay {recipe['weight_decay']:g}"),
+            ("optimizer", f"SGD, {'Nesterov ' if recipe['nesterov'] else ''}momentum, weight decay "
+                          f"{recipe['weight_decay']:g}"),
             ("schedule", {"one_cycle": f"one-cycle: learning rate {recipe['max_lr'] / 25:g} -> {recipe['max_lr']:g} "
                                        "(first 30% of the steps) -> near 0; momentum 0.95 -> 0.85 -> 0.95",
                           "step": f"{recipe['max_lr']:g}, divided by 10 at 1/2 and at 3/4 of the steps; momentum "
-                                  f"{recipe['momentum']:g}"}[recipe["schedule"]]),
+                                  f"{recipe['momentum']:g}",
+                          "constant": f"learning rate {recipe['max_lr']:g} throughout; momentum "
+                                      f"{recipe['momentum']:g}"}[recipe["schedule"]]),
             ("augmentation", "none" if not recipe["augment"] else
              f"each image rotated by up to {recipe['augment']['degrees']:g} degrees and shifted by up to "
              f"{recipe['augment']['shift']:g} pixel, drawn afresh every time it is seen"),

@@ -110,3 +110,11 @@ def test_the_readme_no_longer_carries_the_validation_table_but_points_to_the_app
     readme = (REPO_ROOT / "README.md").read_text()
     assert "| tried | parameters | batch |" not in readme
     assert "notebooks/08_validation_record.ipynb" in readme
+
+
+def test_the_recipe_table_describes_the_plain_training_too():
+    from helpers import PLAIN_TRAINING, RECIPE, recipe_table
+
+    table = recipe_table({**RECIPE, **PLAIN_TRAINING})
+    assert "SGD, momentum, weight decay 0" in table and "learning rate 0.01 throughout" in table
+    assert "augmentation       none" in table and "Nesterov" in recipe_table(RECIPE)
