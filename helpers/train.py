@@ -315,9 +315,9 @@ def lr_sweep(name, seed, low=1e-3, high=3.0, steps=400, batch_size=128, device="
     time (SGD with the recipe's Nesterov momentum and weight decay, no augmentation); record every batch's loss.
 
     A network that cannot take a learning rate shows it at once: its loss, having fallen, climbs back to chance
-    (ln 10 = 2.30) or to NaN. `collapse_lr` is the learning rate at the first step from which the loss stays at or
-    above ln 10 (or NaN) to the end of the sweep, after it had once fallen below 1.0: a passing spike that the network
-    recovers from does not count. None if that never happens.
+    (ln 10 = 2.30) and stays there, or becomes NaN. `collapse_lr` is the learning rate at the first step from which
+    the loss stays at or above COLLAPSE_LOSS (or NaN) to the end of the sweep, after it had once fallen below 1.0: a
+    passing spike that the network recovers from does not count. None if that never happens.
     """
     seed_everything(seed, verbose=False)
     train = load_mnist(train=True, device=device)
@@ -343,14 +343,19 @@ def lr_sweep(name, seed, low=1e-3, high=3.0, steps=400, batch_size=128, device="
     return record
 
 
+# A collapsed network hovers at the loss of a guess, ln 10 = 2.30, a little above or below it; one that still learns
+# stays far below. The sweep's collapse is the loss staying above this line.
+COLLAPSE_LOSS = 2.0
+
+
 def collapse_lr(rates, losses):
-    """The rate of the first step from which every loss is >= ln 10 or NaN to the end, once a loss was below 1.0."""
+    """The rate of the first step from which every loss is >= COLLAPSE_LOSS or NaN to the end, once one was < 1.0."""
     learned = next((i for i, loss in enumerate(losses) if loss < 1.0), None)
     if learned is None:
         return None
     start = None
     for i in range(learned, len(losses)):
-        bad = math.isnan(losses[i]) or losses[i] >= math.log(10)
+        bad = math.isnan(losses[i]) or losses[i] >= COLLAPSE_LOSS
         start = (i if start is None else start) if bad else None
     return rates[start] if start is not None else None
 
