@@ -43,7 +43,8 @@ def logit_report(model, images, labels, grad_batch=1000):
         "images_with_all_logits_zero": int((used == 0).all(1).sum()),
         "predictions_per_class": counts.tolist(),
         "classes_never_predicted": [c for c in range(10) if counts[c] == 0],
+        # Only under a final ReLU does a negative true score cut that image's gradient for its own digit: without one
+        # this is not measured and reads 0.0.
+        "true_class_logit_dead": ((true_logit < 0).float().mean().item() if model.final_relu else 0.0),
         "zero_gradients": (grad == 0).float().mean().item(),
-        # Only under a final ReLU does a negative true score cut that image's gradient for its own digit.
-        **({"true_class_logit_dead": (true_logit < 0).float().mean().item()} if model.final_relu else {}),
     }
