@@ -65,8 +65,10 @@ def results_markdown(results_dir=RESULTS_DIR):
     card = scorecard_markdown(results_dir)
     if card:
         lines += ["", "The scorecard (notebook 6): what each step costs and buys. The change and payoff columns use "
-                      "the series' one paired rule (95% t interval over the seeds both sides share); seconds per "
-                      "epoch are measured alone.", "", card]
+                      "the series' one paired rule (95% t interval over the seeds both sides share). Seconds per "
+                      "epoch: steps 3 to 6 measured alone on one thread (`python -m tools.time_steps`), steps 1 and 2 "
+                      "from their notebook's run on two threads. The last column is the first epoch after which the "
+                      "mean over the seeds reached 99.4%.", "", card]
     ablation = results_dir / "ablation.json"
     if ablation.exists():
         study = json.loads(ablation.read_text())
