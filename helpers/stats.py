@@ -85,7 +85,7 @@ def change_text(result):
     named = f"seed {seeds[0]}" if len(seeds) == 1 else f"{len(seeds)} paired seeds"
     if math.isnan(result["low"]):
         return f"{result['mean']:+.2f} points ({named}): {result['verdict']}"
-    word = result["verdict"] if result["verdict"] in ("better", "worse") else result["verdict"].split(" (")[0]
+    word = result["verdict"].split(" (")[0]  # the interval is already in the text
     if word == "no verdict":
         word = f"no verdict (fewer than {MIN_PAIRS} seeds)"
     return (f"{result['mean']:+.2f} points (95% interval {result['low']:+.2f} to {result['high']:+.2f}, "
