@@ -11,7 +11,7 @@ from .receptive_field import receptive_field_table
 from .runtime import RESULTS_DIR, SMOKE, pick_device, seed_everything
 from .scorecard import first_epoch_reaching, scorecard_rows, show_scorecard
 from .stats import change_text, compare, paired_comparison
-from .train import (ABLATIONS, BOLD_RECIPE, PLAIN_TRAINING, RECIPE, ablation_study, accuracies, collapsed, evaluate,
-                    fit, load_history, load_study, load_weights, noise_yardstick, predict, print_epochs, save_history,
-                    save_study, save_weights, schedule_trace, seed_summary, sweep_seeds, train_seeds,
-                    train_with_recipe)
+from .train import (ABLATIONS, BOLD_RECIPE, FINAL_RECIPE, PLAIN_TRAINING, RECIPE, ablation_study, accuracies,
+                    collapsed, evaluate, fit, load_history, load_study, load_weights, noise_yardstick, predict,
+                    print_epochs, save_history, save_study, save_weights, schedule_trace, seed_summary, sweep_seeds,
+                    train_seeds, train_with_recipe)

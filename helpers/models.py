@@ -205,6 +205,53 @@ class GapNet(nn.Module):
         return F.log_softmax(x.view(-1, 10), dim=1)
 
 
+class FinalNet(nn.Module):
+    """The capstone: step 6 narrowed, to spend the parameters that GAP freed (widths chosen on the validation split).
+
+    `widths` are the output channels of conv1, conv2, conv3, the 1x1 mix, conv4, conv5 and conv6, in that order.
+    """
+
+    def __init__(self, widths=(8, 8, 12, 8, 12, 12, 16), dropout=0.0):
+        super().__init__()
+        c1, c2, c3, c_mix, c4, c5, c6 = widths
+        # Block 1: three 3x3 convolutions see 7x7 pixels, where the edges and gradients of strokes show.
+        self.conv1 = nn.Conv2d(1, c1, 3, bias=False)  # 28 -> 26, RF 3
+        self.bn1 = nn.BatchNorm2d(c1)
+        self.conv2 = nn.Conv2d(c1, c2, 3, bias=False)  # 26 -> 24, RF 5
+        self.bn2 = nn.BatchNorm2d(c2)
+        self.conv3 = nn.Conv2d(c2, c3, 3, bias=False)  # 24 -> 22, RF 7
+        self.bn3 = nn.BatchNorm2d(c3)
+        self.pool = nn.MaxPool2d(2, 2)  # 22 -> 11, RF 8
+        self.mix = nn.Conv2d(c3, c_mix, 1, bias=False)  # 11 -> 11: a 1x1 convolution mixes the channels cheaply
+        self.bn_mix = nn.BatchNorm2d(c_mix)
+        # Block 2: from edges to parts of digits.
+        self.conv4 = nn.Conv2d(c_mix, c4, 3, bias=False)  # 11 -> 9, RF 12
+        self.bn4 = nn.BatchNorm2d(c4)
+        self.conv5 = nn.Conv2d(c4, c5, 3, bias=False)  # 9 -> 7, RF 16
+        self.bn5 = nn.BatchNorm2d(c5)
+        self.conv6 = nn.Conv2d(c5, c6, 3, bias=False)  # 7 -> 5, RF 20
+        self.bn6 = nn.BatchNorm2d(c6)
+        self.drop = nn.Dropout(dropout)  # in training, zeroes each activation with probability `dropout`
+        # Head: average each 5x5 map to one number (GAP), then a 1x1 convolution maps c6 averages to ten scores.
+        self.gap = nn.AdaptiveAvgPool2d(1)
+        self.head = nn.Conv2d(c6, 10, 1)
+        he_init(self)
+
+    def forward(self, x):
+        x = F.relu(self.bn1(self.conv1(x)))
+        x = F.relu(self.bn2(self.conv2(x)))
+        x = F.relu(self.bn3(self.conv3(x)))
+        x = self.pool(x)
+        x = F.relu(self.bn_mix(self.mix(x)))
+        x = F.relu(self.bn4(self.conv4(x)))
+        x = F.relu(self.bn5(self.conv5(x)))
+        x = F.relu(self.bn6(self.conv6(x)))
+        x = self.drop(x)
+        x = self.gap(x)
+        x = self.head(x)  # no ReLU here: it would clip every negative score to 0 (step 2's lesson)
+        return F.log_softmax(x.view(-1, 10), dim=1)
+
+
 # The story: step name -> (class, arguments). Steps 1 and 2 differ by BadNet's one switch.
 MODELS = {
     "bad": (BadNet, {"final_relu": True}),
@@ -213,7 +260,7 @@ MODELS = {
     "batchnorm": (BatchNormNet, {}),
     "dropout": (DropoutNet, {}),
     "gap": (GapNet, {}),
-    "final": (GapNet, {"dropout": 0.0}),  # step 6 without Dropout (a validation arm; the capstone will replace it)
+    "final": (FinalNet, {}),  # the capstone (notebook 7): step 6 narrowed, trained with FINAL_RECIPE
 }
 MODEL_NAMES = list(MODELS)[:6]  # the six steps
 

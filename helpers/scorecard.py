@@ -10,13 +10,14 @@ from .stats import change_text, compare
 from .train import COLLAPSED_BELOW, accuracies, collapsed, seed_summary
 
 STEP_LABELS = {"bad": "1 bad", "no_relu": "2 no_relu", "new_arch": "3 new_arch", "batchnorm": "4 batchnorm",
-               "dropout": "5 dropout", "gap": "6 gap"}
+               "dropout": "5 dropout", "gap": "6 gap", "final": "7 capstone"}
 # Each step's payoff, measured by a controlled experiment in its own notebook: (what, study before, study after).
 PAYOFFS = {
     "new_arch": ("the recipe against the reference's plain training, 15 epochs", "new_arch_plain", "new_arch"),
     "batchnorm": ("under the bold recipe (batch 64, peak 0.2, no clipping), step 3 -> 4", "new_arch_bold",
                   "batchnorm_bold"),
     "dropout": ("on 5,000 training images, step 4 -> 5", "batchnorm_5k", "dropout_5k"),
+    "final": ("FINAL_RECIPE alone, on step 6's network", "gap", "gap_final_recipe"),
 }
 
 
@@ -39,38 +40,51 @@ def first_epoch_reaching(study, target=TARGET):
 
 
 def payoff_text(name, results_dir=RESULTS_DIR):
-    if name == "gap":
-        before = step_study("dropout", results_dir)
-        after = step_study("gap", results_dir)
-        return f"parameters {before['params']:,} -> {after['params']:,}" if before and after else ""
+    parameters = ""
+    if name in ("gap", "final"):  # GAP's payoff, and the capstone's: parameters
+        before = step_study({"gap": "dropout", "final": "gap"}[name], results_dir)
+        after = step_study(name, results_dir)
+        parameters = f"parameters {before['params']:,} -> {after['params']:,}" if before and after else ""
     if name not in PAYOFFS:
-        return ""
+        return parameters
     what, before_name, after_name = PAYOFFS[name]
     before, after = (_load(results_dir / "seeds" / f"{n}.json") for n in (before_name, after_name))
     if not before or not after:
-        return ""
-    text = f"{what}: {change_text(compare(before, after))}"
+        return parameters
+    text = (f"{parameters}; " if parameters else "") + f"{what}: {change_text(compare(before, after))}"
     if collapsed(before) or collapsed(after):
         text += (f"; runs below {COLLAPSED_BELOW:g}% (collapsed): {len(collapsed(before))} of {len(before['runs'])} "
                  f"before, {len(collapsed(after))} of {len(after['runs'])} after")
     return text
 
 
-def scorecard_rows(results_dir=RESULTS_DIR):
-    """One row per step that has results: parameters, mean +- seed SD (final epoch), the paired change against the
-    previous step, the step's payoff experiment, seconds per epoch and the first epoch at which the mean reached 99.4%.
+def change_against(previous, study):
+    """The paired change from the previous row, unless the two trained for different numbers of epochs: then they
+    differ by more than the step (step 2's one epoch against step 3's fifteen), and no change is quoted."""
+    if previous is None:
+        return ""
+    if previous["epochs"] != study["epochs"]:
+        return f"not compared ({previous['epochs']} epoch(s) against {study['epochs']}: more than the step differs)"
+    return change_text(compare(previous, study))
 
-    Seconds per epoch: steps 3 to 6 from results/epoch_seconds.json (python -m tools.time_steps: one thread, alone);
-    steps 1 and 2 from their notebook's one epoch (all the machine's threads, nothing else training).
+
+def scorecard_rows(results_dir=RESULTS_DIR):
+    """One row per step that has results, then the capstone's (notebook 7; its change is against step 6, both of its
+    changes together): parameters, mean +- seed SD (final epoch), the paired change against the previous row, the
+    payoff experiment, seconds per epoch and the first epoch at which the mean reached 99.4%.
+
+    Seconds per epoch: steps 3 to 6 and the capstone from results/epoch_seconds.json (python -m tools.time_steps: one
+    thread, alone, each with its own recipe); steps 1 and 2 from their notebook's one epoch (all the machine's
+    threads, nothing else training).
     """
     alone = _load(results_dir / "epoch_seconds.json") or {"seconds": {}}
     rows, previous = [], None
-    for name in MODEL_NAMES:
+    for name in [*MODEL_NAMES, "final"]:
         study = step_study(name, results_dir)
         if study is None:
             continue
         accs = accuracies(study)
-        sd = f" +- {statistics.stdev(accs):.2f}" if len(accs) > 1 else ""
+        sd = f" +- {statistics.stdev(accs):.2f}" if len(accs) > 1 else " (one seed)"
         if name in alone["seconds"]:
             seconds = f"{alone['seconds'][name]:.1f} (1 thread)"
         elif study["epochs"] == 1 and study["runs"][0].get("seconds"):
@@ -81,9 +95,10 @@ def scorecard_rows(results_dir=RESULTS_DIR):
         reached = first_epoch_reaching(study) if known else None
         rows.append({"step": STEP_LABELS[name], "params": f"{study['params']:,}", "epochs": study["epochs"],
                      "seeds": len(accs), "test acc: mean +- SD": f"{statistics.mean(accs):.2f}{sd}",
-                     "change against the previous step": change_text(compare(previous, study)) if previous else "",
+                     "change against the previous step": change_against(previous, study),
                      "payoff": payoff_text(name, results_dir), "s / epoch": seconds,
-                     f"mean first >= {TARGET}%": f"epoch {reached}" if reached else ("never" if known else "")})
+                     f"mean first >= {TARGET}%": f"epoch {reached}" if reached else
+                     (f"never ({study['epochs']} epoch{'s' if study['epochs'] > 1 else ''})" if known else "")})
         previous = study
     return rows
 

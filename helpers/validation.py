@@ -25,6 +25,15 @@ CHOICES = [
      ["v2: step-6 network"]),
     ("12,090 parameters (step 3), batch 128 / peak 0.1: gradient clipping at 2.0",
      ["v2: step-3 network (no BatchNorm), 8.3K"], ["v2: step-3 network (no BatchNorm), batch 128, max_lr 0.1, grad"]),
+    # The capstone (notebook 7), change 1 then change 2, all under the recipe as it is now:
+    ("capstone 1: step 6 (8,338), the bold recipe (batch 64, peak 0.2, no clipping) instead of RECIPE",
+     ["capstone change 1: step 6 under RECIPE"], ["capstone change 1: step 6 under the bold recipe"]),
+    ("capstone 2: bold recipe, step 6 narrowed to 5,818 parameters (Dropout 0.1 kept)",
+     ["capstone change 1: step 6 under the bold recipe"], ["capstone change 2: step 6 narrowed to 5,818 (widths only"]),
+    ("capstone 2: bold recipe, 5,818 parameters, Dropout off",
+     ["capstone change 2: step 6 narrowed to 5,818 (widths"], ["capstone change 2: step 6 narrowed to 5,818, Drop"]),
+    ("capstone 2 (stretch): bold recipe, 4,614 parameters instead of 5,818, Dropout off",
+     ["capstone change 2: step 6 narrowed to 5,818, Drop"], ["capstone change 2 (stretch): step 6 narrowed to 4,614"]),
 ]
 
 

@@ -106,10 +106,34 @@ def test_the_scorecard_is_generated_from_saved_studies(tmp_path):
     assert "| 3 new_arch | 12,090 |" in scorecard.scorecard_markdown(tmp_path)
 
 
+def test_the_scorecard_ends_with_the_capstone_judged_against_step_6_and_never_pairs_unlike_trainings(tmp_path):
+    def study(name, params, accs, epochs=15):
+        return {"model": name, "params": params, "epochs": epochs, "runs": [
+            {"seed": s, "final_test_acc": a, "final_train_acc": 99.9, "seconds": 30.0,
+             "test_acc_by_epoch": [99.0] * (epochs - 1) + [a]} for s, a in enumerate(accs, 1)]}
+
+    (tmp_path / "seeds").mkdir()
+    saved = {"dropout": study("dropout", 12178, (99.5, 99.5, 99.6)), "gap": study("gap", 8338, (99.4, 99.5, 99.45)),
+             "gap_final_recipe": study("gap", 8338, (99.5, 99.6, 99.55)), "final": study("final", 5818, (99.45,) * 3),
+             "new_arch": study("new_arch", 12090, (99.4, 99.5, 99.45))}
+    for name, content in saved.items():
+        (tmp_path / "seeds" / f"{name}.json").write_text(json.dumps(content))
+    (tmp_path / "no_relu.json").write_text(json.dumps(history("no_relu", 6_379_786, [98.12])))
+    rows = {row["step"]: row for row in scorecard.scorecard_rows(tmp_path)}
+    assert list(rows) == ["2 no_relu", "3 new_arch", "5 dropout", "6 gap", "7 capstone"]
+    assert rows["3 new_arch"]["change against the previous step"].startswith("not compared (1 epoch(s) against 15")
+    assert rows["2 no_relu"]["mean first >= 99.4%"] == "never (1 epoch)"
+    assert rows["2 no_relu"]["test acc: mean +- SD"] == "98.12 (one seed)"
+    capstone = rows["7 capstone"]
+    assert capstone["change against the previous step"].startswith("+0.00 points")  # 99.45 against 99.4/99.5/99.45
+    assert capstone["payoff"].startswith("parameters 8,338 -> 5,818; FINAL_RECIPE alone, on step 6's network: "
+                                         "+0.10 points")
+
+
 def test_the_readme_no_longer_carries_the_validation_table_but_points_to_the_appendix():
     readme = (REPO_ROOT / "README.md").read_text()
     assert "| tried | parameters | batch |" not in readme
-    assert "notebooks/08_validation_record.ipynb" in readme
+    assert "notebooks/09_validation_record.ipynb" in readme
 
 
 def test_the_recipe_table_describes_the_plain_training_too():

@@ -6,9 +6,9 @@ import sys
 import pytest
 import torch
 
-from helpers import (ABLATIONS, RECIPE, ablation_study, evaluate, fit, get_model, load_history, load_weights,
-                     noise_yardstick, runtime, save_history, save_weights, schedule_trace, seed_everything,
-                     seed_summary, train_seeds, train_with_recipe)
+from helpers import (ABLATIONS, FINAL_RECIPE, RECIPE, ablation_study, count_params, evaluate, fit, get_model,
+                     load_history, load_weights, noise_yardstick, runtime, save_history, save_weights, schedule_trace,
+                     seed_everything, seed_summary, train_seeds, train_with_recipe)
 from helpers import train as train_module
 from helpers.runtime import REPO_ROOT
 from helpers.train import BOLD_RECIPE, PLAIN_TRAINING, collapse_lr, lr_sweep, make_optimizer, make_scheduler
@@ -137,19 +137,47 @@ def test_an_unknown_schedule_is_refused():
         learning_rates("cosine")
 
 
-def test_ablation_changes_one_thing_per_row_and_reuses_the_seed_study():
+def test_ablation_takes_one_ingredient_per_row_from_the_final_recipe_and_reuses_its_seed_study():
     assert list(ABLATIONS)[0].startswith("nothing") and ABLATIONS[list(ABLATIONS)[0]] == ({}, {})
-    assert all(len(model_changes) + len(changes) == 1 for model_changes, changes in list(ABLATIONS.values())[1:])
-    for model_changes, changes in ABLATIONS.values():  # every change names a real model argument or recipe entry
-        get_model("gap", **model_changes)
-        assert set(changes) <= set(RECIPE)
+    for model_changes, changes in list(ABLATIONS.values())[1:]:  # every change names a real model argument or
+        get_model("final", **model_changes)                      # recipe entry, and differs from FINAL_RECIPE
+        assert set(changes) <= set(RECIPE) and model_changes or changes
+        assert all(FINAL_RECIPE[key] != value for key, value in changes.items())
+    bold = ABLATIONS["the bold recipe (RECIPE's batch 128, peak 0.1 and clipping instead)"][1]
+    assert bold == {key: RECIPE[key] for key in BOLD_RECIPE}  # one ingredient: the three settings of BOLD_RECIPE
     # The runs happen in worker processes, which inherit MNIST_SMOKE=1 from the root conftest: a few batches each.
-    reference = {"model": "gap", "params": 8338, "epochs": 15,
+    reference = {"model": "final", "params": 5818, "epochs": 15,
                  "runs": [{"seed": 1, "final_test_acc": 12.5, "final_train_acc": 12.5, "seconds": 1.0}]}
     study = ablation_study([1], reference)
     assert [row["removed"] for row in study["rows"]] == list(ABLATIONS) and study["seeds"] == [1]
     assert study["rows"][0]["runs"] == reference["runs"]  # the unchanged recipe is not trained again
     assert all(row["runs"][0]["seed"] == 1 and row["epochs"] == 2 for row in study["rows"][1:])
+    assert study["rows"][1]["recipe"] == {**FINAL_RECIPE, **bold}  # the rest of the row's recipe is FINAL_RECIPE
+    with pytest.raises(ValueError, match="no run for seeds \\[2\\]"):
+        ablation_study([2], reference)
+
+
+def test_the_final_recipe_has_every_key_of_the_recipe_and_spends_what_batchnorm_allows():
+    assert set(FINAL_RECIPE) == set(RECIPE)
+    assert {key: FINAL_RECIPE[key] for key in BOLD_RECIPE} == BOLD_RECIPE
+    assert {k: v for k, v in FINAL_RECIPE.items() if k not in BOLD_RECIPE} == {
+        k: v for k, v in RECIPE.items() if k not in BOLD_RECIPE}
+
+
+def test_the_committed_final_network_holds_the_target_on_every_seed_and_its_weights_re_evaluate(mnist_test):
+    """The capstone's headline, read from what notebook 7 saved: five seeds or more, at most 15 epochs, fewer than
+    6,000 parameters, every seed at least 99.4% at the final epoch; and results/final.pt, re-read and measured again
+    on the real test set, gives seed 1's figure."""
+    study = load_history(REPO_ROOT / "results" / "seeds" / "final.json")  # committed results, even under smoke
+    model = get_model("final")
+    assert study["params"] == count_params(model) < 6_000 and study["epochs"] <= 15
+    assert len(study["runs"]) >= 5 and all(run["final_test_acc"] >= 99.4 for run in study["runs"])
+    assert all(len(run["test_acc_by_epoch"]) == study["epochs"] for run in study["runs"])
+    assert study["recipe"] == FINAL_RECIPE
+    load_weights(model, REPO_ROOT / "results" / "final.pt")
+    accuracy = evaluate(model, *mnist_test)[1]
+    seed_1 = next(run for run in study["runs"] if run["seed"] == 1)
+    assert accuracy >= 99.4 and round(accuracy, 2) == seed_1["final_test_acc"]
 
 
 def test_a_seed_gives_the_same_run_in_a_worker_process_and_in_this_one(mnist_train, mnist_test, monkeypatch):

@@ -15,25 +15,24 @@ from helpers.models import MODEL_NAMES  # noqa: E402
 from helpers.plots import ablation_rows, last_epochs_line, plot_steps, seed_line, time_to_target  # noqa: E402
 from helpers.runtime import REPO_ROOT, RESULTS_DIR  # noqa: E402
 from helpers.scorecard import STEP_LABELS, scorecard_markdown, step_study  # noqa: E402
-from helpers.train import accuracies, seed_summary  # noqa: E402
+from helpers.train import accuracies  # noqa: E402
 
 NOTEBOOKS = {
     "bad": "01_bad_network", "no_relu": "02_no_final_relu", "new_arch": "03_new_architecture",
-    "batchnorm": "04_batch_norm", "dropout": "05_dropout", "gap": "06_gap",
+    "batchnorm": "04_batch_norm", "dropout": "05_dropout", "gap": "06_gap", "final": "07_capstone",
 }
+STEPS = [(step, name) for step, name in enumerate(MODEL_NAMES, 1)] + [("capstone", "final")]
 START, END = "<!-- RESULTS:START (python -m tools.report) -->", "<!-- RESULTS:END -->"
 
 
 def results_rows(results_dir=RESULTS_DIR):
-    """One row per step saved in results_dir, in story order: the seed study (results/seeds/<model>.json) where there
-    is one, else the single run."""
+    """One row per step saved in results_dir, in story order, then the capstone: the seed study
+    (results/seeds/<model>.json) where there is one, else the single run (results/<model>.json)."""
     rows = []
-    for step, name in enumerate(MODEL_NAMES, 1):
-        path, study_path = results_dir / f"{name}.json", results_dir / "seeds" / f"{name}.json"
-        if not path.exists():
+    for step, name in STEPS:
+        study = step_study(name, results_dir)
+        if study is None:
             continue
-        history = json.loads(path.read_text())
-        study = json.loads(study_path.read_text()) if study_path.exists() else seed_summary([(None, history)])
         accs = accuracies(study)
         rows.append({"step": step, "notebook": NOTEBOOKS[name], "params": study["params"], "epochs": study["epochs"],
                      "seeds": len(accs), "min": min(accs), "mean": statistics.mean(accs), "max": max(accs),
@@ -41,21 +40,31 @@ def results_rows(results_dir=RESULTS_DIR):
     return rows
 
 
+def luck_lines(title, study):
+    """The "is it luck?" lines of a seed study: every seed at the final epoch, then each seed's last three epochs."""
+    lines = ["", f"{title}, is it luck? {seed_line(study)}."]
+    if all("test_acc_by_epoch" in run for run in study["runs"]):
+        lines += ["", f"{last_epochs_line(study)}."]
+    return lines
+
+
 def results_markdown(results_dir=RESULTS_DIR):
-    """The six steps, the final seed study, the scorecard, the ablation, the validation summary and the run times."""
-    lines = ["| step | notebook | parameters | epochs | seeds | test accuracy, final epoch: min / mean / max "
-             "| train accuracy (eval mode), mean |",
-             "|---:|---|---:|---:|---:|---|---:|"]
+    """The capstone's headline, the steps and the capstone, the end of the six steps, the scorecard, the ablation,
+    the validation summary and the run times."""
+    lines = []
+    capstone = step_study("final", results_dir)
+    if capstone and (results_dir / "seeds" / "final.json").exists():
+        lines += luck_lines("The capstone ([07_capstone](notebooks/07_capstone.ipynb))", capstone)[1:] + [""]
+    lines += ["| step | notebook | parameters | epochs | seeds | test accuracy, final epoch: min / mean / max "
+              "| train accuracy (eval mode), mean |",
+              "|---:|---|---:|---:|---:|---|---:|"]
     for r in results_rows(results_dir):
         lines.append(f"| {r['step']} | [{r['notebook']}](notebooks/{r['notebook']}.ipynb) | {r['params']:,} "
                      f"| {r['epochs']} | {r['seeds']} | {r['min']:.2f}% / {r['mean']:.2f}% / {r['max']:.2f}% "
                      f"| {r['train']:.2f}% |")
     seeds = results_dir / "seeds.json"
     if seeds.exists():
-        study = json.loads(seeds.read_text())
-        lines += ["", f"The end of the six steps, is it luck? {seed_line(study)}."]
-        if all("test_acc_by_epoch" in run for run in study["runs"]):
-            lines += ["", f"{last_epochs_line(study)}."]
+        lines += luck_lines("The end of the six steps", json.loads(seeds.read_text()))
     final_run = results_dir / f"{MODEL_NAMES[-1]}.json"
     if final_run.exists():
         history = json.loads(final_run.read_text())
@@ -64,17 +73,18 @@ def results_markdown(results_dir=RESULTS_DIR):
                                                           if sharing > 1 else ".")]
     card = scorecard_markdown(results_dir)
     if card:
-        lines += ["", "The scorecard (notebook 6): what each step costs and buys. The change and payoff columns use "
-                      "the series' one paired rule (95% t interval over the seeds both sides share). Seconds per "
-                      "epoch: steps 3 to 6 measured alone on one thread (`python -m tools.time_steps`), steps 1 and 2 "
-                      "from their notebook's run on two threads. The last column is the first epoch after which the "
-                      "mean over the seeds reached 99.4%.", "", card]
+        lines += ["", "The scorecard (notebooks 6 and 7): what each step costs and buys. The change and payoff columns "
+                      "use the series' one paired rule (95% t interval over the seeds both sides share); the "
+                      "capstone's change is against step 6, both of its changes together. Seconds per epoch: steps 3 "
+                      "to 6 and the capstone measured alone on one thread, each with its own recipe (`python -m "
+                      "tools.time_steps`), steps 1 and 2 from their notebook's run on two threads. The last column is "
+                      "the first epoch after which the mean over the seeds reached 99.4%.", "", card]
     ablation = results_dir / "ablation.json"
     if ablation.exists():
         study = json.loads(ablation.read_text())
         seeds = ", ".join(map(str, study["seeds"]))
-        lines += ["", f"What each ingredient buys ([07_ablation](notebooks/07_ablation.ipynb)): the final network and "
-                      f"recipe with one ingredient taken away, final-epoch test accuracy, seeds {seeds}:",
+        lines += ["", f"What each ingredient buys ([08_ablation](notebooks/08_ablation.ipynb)): the capstone's network "
+                      f"and recipe with one ingredient taken away, final-epoch test accuracy, seeds {seeds}:",
                   "", "| taken away | parameters | per seed | min | mean | max | paired change against the recipe |",
                   "|---|---:|---|---:|---:|---:|---|"]
         lines += [f"| {r['taken away']} | {r['params']:,} | {r['per seed']} | {r['min']:.2f}% | {r['mean']:.2f}% "
@@ -85,7 +95,7 @@ def results_markdown(results_dir=RESULTS_DIR):
         counts = ", ".join(f"{verdicts.count(v)} {v}" for v in dict.fromkeys(verdicts))
         lines += ["", f"How the settings were chosen: {len(record)} runs on a validation split "
                       f"(`results/validation.jsonl`); of the {len(verdicts)} choices they were made for, judged by the "
-                      f"paired rule: {counts} ([08_validation_record](notebooks/08_validation_record.ipynb))."]
+                      f"paired rule: {counts} ([09_validation_record](notebooks/09_validation_record.ipynb))."]
     times = results_dir / "run_times.json"
     if times.exists():
         run = json.loads(times.read_text())
@@ -96,8 +106,9 @@ def results_markdown(results_dir=RESULTS_DIR):
 
 
 def save_series_figure(results_dir=RESULTS_DIR, path=REPO_ROOT / "images" / "series.png"):
-    """images/series.png: every step's final test accuracy per seed, the picture the README and the book open with."""
-    rows = [{"label": STEP_LABELS[name], "accs": accuracies(study)} for name in MODEL_NAMES
+    """images/series.png: every step's and the capstone's final test accuracy per seed, the picture the README and the
+    book open with."""
+    rows = [{"label": STEP_LABELS[name], "accs": accuracies(study)} for _, name in STEPS
             if (study := step_study(name, results_dir))]
     if rows:
         plot_steps(rows, save=path)

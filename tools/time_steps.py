@@ -1,9 +1,10 @@
 """Seconds per epoch of each step's network, measured alone: one thread, nothing else training.
 
-    python -m tools.time_steps [--names new_arch batchnorm dropout gap]   # about 20 s per network here
+    python -m tools.time_steps [--names new_arch batchnorm dropout gap final]   # about 20 s per network here
 
 The seed studies train several runs side by side, so their epoch lines time runs that share the cores; this is the
-figure the scorecard quotes instead. Each network trains one full epoch of its recipe (seed 1); the result goes to
+figure the scorecard quotes instead. Each network trains one full epoch of its recipe (seed 1; the capstone's
+"final" with FINAL_RECIPE, the steps with RECIPE); the result goes to
 results/epoch_seconds.json with the device, thread count and torch version. Run it on an otherwise idle machine.
 """
 
@@ -14,20 +15,21 @@ import torch
 
 from helpers.models import MODEL_NAMES
 from helpers.runtime import RESULTS_DIR
-from helpers.train import load_split, train_with_recipe
+from helpers.train import FINAL_RECIPE, load_split, train_with_recipe
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--names", nargs="+", default=MODEL_NAMES[2:])
+    parser.add_argument("--names", nargs="+", default=[*MODEL_NAMES[2:], "final"])
     args = parser.parse_args()
     torch.set_num_threads(1)
     train, test = load_split("test")
     path = RESULTS_DIR / "epoch_seconds.json"
     record = json.loads(path.read_text()) if path.exists() else {"seconds": {}}
-    record.update(device="cpu", threads=1, torch=torch.__version__, note="one epoch of the recipe, alone")
+    record.update(device="cpu", threads=1, torch=torch.__version__, note="one epoch of each network's recipe, alone")
     for name in args.names:
-        _, history = train_with_recipe(name, train, test, seed=1, verbose=False, epochs=1)
+        recipe = FINAL_RECIPE if name == "final" else {}
+        _, history = train_with_recipe(name, train, test, seed=1, verbose=False, **{**recipe, "epochs": 1})
         record["seconds"][name] = round(history["epochs"][0]["seconds"], 1)
         print(f"{name}: {record['seconds'][name]:.1f} s per epoch (one thread, alone)", flush=True)
     path.parent.mkdir(parents=True, exist_ok=True)
