@@ -211,7 +211,7 @@ class FinalNet(nn.Module):
     `widths` are the output channels of conv1, conv2, conv3, the 1x1 mix, conv4, conv5 and conv6, in that order.
     """
 
-    def __init__(self, widths=(8, 8, 12, 8, 12, 12, 16), dropout=0.0):
+    def __init__(self, widths=(8, 8, 12, 8, 12, 12, 16), dropout=0.1):
         super().__init__()
         c1, c2, c3, c_mix, c4, c5, c6 = widths
         # Block 1: three 3x3 convolutions see 7x7 pixels, where the edges and gradients of strokes show.

@@ -32,6 +32,8 @@ CHOICES = [
      ["capstone change 1: step 6 under the bold recipe"], ["capstone change 2: step 6 narrowed to 5,818 (widths only"]),
     ("capstone 2: bold recipe, 5,818 parameters, Dropout off",
      ["capstone change 2: step 6 narrowed to 5,818 (widths"], ["capstone change 2: step 6 narrowed to 5,818, Drop"]),
+    ("capstone 2, control: 5,818 parameters (Dropout off), the bold recipe instead of RECIPE",
+     ["capstone change 2, control"], ["capstone change 2: step 6 narrowed to 5,818, Drop"]),
     ("capstone 2 (stretch): bold recipe, 4,614 parameters instead of 5,818, Dropout off",
      ["capstone change 2: step 6 narrowed to 5,818, Drop"], ["capstone change 2 (stretch): step 6 narrowed to 4,614"]),
 ]

@@ -84,7 +84,7 @@ def test_batchnorm_and_dropout_are_marked_where_they_are():
     assert marks(images.draw_architecture("batchnorm"), "dropout") == []
     assert marks(images.draw_architecture("dropout"), "dropout") == ["conv6"]
     assert marks(images.draw_architecture("gap"), "dropout") == ["conv6"]
-    assert marks(images.draw_architecture("final"), "dropout") == []  # Dropout(0.0) does nothing
+    assert marks(images.draw_architecture("final"), "dropout") == ["conv6"]  # kept from step 6, as validation chose
 
 
 def test_tracing_leaves_the_model_as_it_was():

@@ -99,9 +99,14 @@ def results_markdown(results_dir=RESULTS_DIR):
     times = results_dir / "run_times.json"
     if times.exists():
         run = json.loads(times.read_text())
-        each = ", ".join(f"{stem[:2]}: {seconds / 60:.1f}" for stem, seconds in sorted(run["seconds"].items()))
-        lines += ["", f"The whole series ran in {sum(run['seconds'].values()) / 60:.0f} minutes ({each} minutes) "
-                      f"on {run['device']}, torch {run['torch']}, by `python -m tools.run_notebooks`."]
+        stems = sorted(p.stem for p in (REPO_ROOT / "notebooks").glob("*.ipynb"))
+        seconds = {stem: run["seconds"][stem] for stem in stems if stem in run["seconds"]}  # renamed ones left out
+        each = ", ".join(f"{stem[:2]}: {value / 60:.1f}" for stem, value in seconds.items())
+        untimed = [stem for stem in stems if stem not in seconds]
+        lines += ["", ("The notebooks timed so far ran in" if untimed else "The whole series ran in")
+                  + f" {sum(seconds.values()) / 60:.0f} minutes ({each} minutes) "
+                      f"on {run['device']}, torch {run['torch']}, by `python -m tools.run_notebooks`"
+                      + (f"; not timed yet: {', '.join(untimed)}." if untimed else ".")]
     return "\n".join(lines)
 
 
