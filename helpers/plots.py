@@ -332,9 +332,9 @@ def ablation_rows(ablation):
     rows, reference = [], ablation["rows"][0]
     for row in ablation["rows"]:
         accs = accuracies(row)
-        entry = {"taken away": row["removed"], "params": row["params"],
-                 "per seed": " ".join(f"{a:.2f}" for a in accs), "min": round(min(accs), 2),
-                 "mean": round(statistics.mean(accs), 2), "max": round(max(accs), 2), "paired change": ""}
+        entry = {"taken away": row["removed"], "params": f"{row['params']:,}",
+                 "per seed": " ".join(f"{a:.2f}" for a in accs), "min": f"{min(accs):.2f}",
+                 "mean": f"{statistics.mean(accs):.2f}", "max": f"{max(accs):.2f}", "paired change": ""}
         if row is not reference:
             result = compare(reference, row)
             entry["paired change"] = f"{result['mean']:+.2f}: {result['verdict']}"

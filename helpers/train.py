@@ -399,6 +399,8 @@ def ablation_study(seeds, reference, name="final", recipe=FINAL_RECIPE, device="
             for seed in seeds]
     print(f"Training {len(jobs)} runs side by side ({len(arms)} ingredients x seeds {', '.join(map(str, seeds))}) ...")
     histories = [history for _, history in parallel(_train_one, jobs, device)]
+    for history in histories:  # their seconds were measured while all these runs shared the cores
+        history["side_by_side"] = len(jobs) if torch.device(device).type == "cpu" else 1
     rows = [{"removed": list(ABLATIONS)[0], **reference, "runs": [known[seed] for seed in seeds]}]
     for i, (removed, _, _) in enumerate(arms):
         rows.append({"removed": removed, **seed_summary([(None, h) for h in histories[i * len(seeds):][:len(seeds)]])})

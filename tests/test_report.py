@@ -68,9 +68,9 @@ def test_ablation_rows_give_every_seed_and_the_minimum():
         {"removed": "dropout", "params": 5000, "runs": [{"seed": 1, "final_test_acc": 99.3},
                                                         {"seed": 2, "final_test_acc": 99.6}]}]}
     rows = report.ablation_rows(study)
-    assert rows[0] == {"taken away": "nothing", "params": 5000, "per seed": "99.50 99.42", "min": 99.42,
-                       "mean": 99.46, "max": 99.5, "paired change": ""}
-    assert rows[1]["min"] == 99.3 and rows[1]["max"] == 99.6
+    assert rows[0] == {"taken away": "nothing", "params": "5,000", "per seed": "99.50 99.42", "min": "99.42",
+                       "mean": "99.46", "max": "99.50", "paired change": ""}  # two decimals, always
+    assert rows[1]["min"] == "99.30" and rows[1]["max"] == "99.60"
     assert rows[1]["paired change"].startswith("-0.01: no verdict")  # two seeds: -0.20 and +0.18
 
 

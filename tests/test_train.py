@@ -153,6 +153,7 @@ def test_ablation_takes_one_ingredient_per_row_from_the_final_recipe_and_reuses_
     assert study["rows"][0]["runs"] == reference["runs"]  # the unchanged recipe is not trained again
     assert all(row["runs"][0]["seed"] == 1 and row["epochs"] == 2 for row in study["rows"][1:])
     assert study["rows"][1]["recipe"] == {**FINAL_RECIPE, **bold}  # the rest of the row's recipe is FINAL_RECIPE
+    assert all(row["side_by_side"] == 3 for row in study["rows"][1:])  # their seconds: three runs sharing the cores
     with pytest.raises(ValueError, match="no run for seeds \\[2\\]"):
         ablation_study([2], reference)
 

@@ -87,8 +87,8 @@ def results_markdown(results_dir=RESULTS_DIR):
                       f"and recipe with one ingredient taken away, final-epoch test accuracy, seeds {seeds}:",
                   "", "| taken away | parameters | per seed | min | mean | max | paired change against the recipe |",
                   "|---|---:|---|---:|---:|---:|---|"]
-        lines += [f"| {r['taken away']} | {r['params']:,} | {r['per seed']} | {r['min']:.2f}% | {r['mean']:.2f}% "
-                  f"| {r['max']:.2f}% | {r['paired change']} |" for r in ablation_rows(study)]
+        lines += [f"| {r['taken away']} | {r['params']} | {r['per seed']} | {r['min']}% | {r['mean']}% "
+                  f"| {r['max']}% | {r['paired change']} |" for r in ablation_rows(study)]
     if validation.RECORD.exists():
         record = validation.load_record()
         verdicts = [row["verdict"].split(" (")[0] for row in validation.judged_choices(record)]
