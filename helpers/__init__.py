@@ -1,17 +1,16 @@
-"""What the notebooks call: data, models, training, receptive fields, plots and tables, the final-ReLU diagnostics."""
+"""What the notebooks call: data, the networks, the training loop and recipe, the paired rule, pictures and tables.
+`h.show_code(h.fit)` prints the source of any of them."""
 
 from . import stats
-from .data import Batches, augment, data_root, load_mnist
-from .models import MODEL_NAMES, count_params, get_model, model_diff, show_code, show_diff, summary
-from .plots import (ablation_rows, compare_studies, confusion_matrix, final, format_table, last_epochs_line,
-                    plot_ablation, plot_confusion, plot_gap, plot_history, plot_paired, plot_schedule, plot_seeds,
-                    plot_steps, plot_sweep, recipe_table, seed_line, show_digits, show_figure, show_misclassified,
-                    time_to_target, top_confusions, yardstick_line)
+from .data import load_mnist
+from .diagnostics import logit_report
+from .models import count_params, eval_mode, get_model, show_code, show_diff, summary
+from .plots import (compare_studies, format_table, last_epochs_line, plot_confusion, plot_history, plot_paired,
+                    plot_seeds, recipe_table, show_figure, show_misclassified)
 from .receptive_field import receptive_field_table
-from .runtime import RESULTS_DIR, SMOKE, pick_device, seed_everything
-from .scorecard import first_epoch_reaching, scorecard_rows, show_scorecard
+from .runtime import pick_device, seed_everything
 from .stats import change_text, compare, paired_comparison
-from .train import (ABLATIONS, BOLD_RECIPE, FINAL_RECIPE, PLAIN_TRAINING, RECIPE, ablation_study, accuracies,
-                    collapsed, evaluate, fit, load_history, load_study, load_weights, noise_yardstick, predict,
-                    print_epochs, save_history, save_study, save_weights, schedule_trace, seed_summary, sweep_seeds,
-                    train_seeds, train_with_recipe)
+from .train import (BOLD_RECIPE, FINAL_RECIPE, PLAIN_TRAINING, RECIPE, evaluate, fit, load_results, load_weights,
+                    print_epochs, save_results, save_weights, seed_summary, train_one_epoch, train_seeds,
+                    train_with_recipe)
+

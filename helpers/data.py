@@ -14,17 +14,10 @@ MEAN, STD = 0.1307, 0.3081  # of the 60,000 training images, pixels scaled to 0.
 BACKGROUND = (0.0 - MEAN) / STD  # a black pixel after normalization
 
 
-def data_root(root=None):
-    """The folder torchvision's MNIST lives under: the argument, else $MNIST_ROOT, else data/ in the repository."""
-    return Path(root or os.environ.get("MNIST_ROOT") or REPO_ROOT / "data")
-
-
 def load_mnist(train, root=None, device="cpu", download=True):
-    """The whole split as (images, labels): float images (N, 1, 28, 28) normalized once, int64 labels, on `device`.
-
-    Reading the files once and keeping them as one tensor is what makes training fast: no per-sample PIL work.
-    """
-    folder = data_root(root)
+    """The whole split as (images, labels): float images (N, 1, 28, 28) normalized once, int64 labels, on `device`,
+    from torchvision's MNIST under `root`, else $MNIST_ROOT, else data/ in the repository (downloaded if missing)."""
+    folder = Path(root or os.environ.get("MNIST_ROOT") or REPO_ROOT / "data")
     try:
         dataset = torchvision.datasets.MNIST(folder, train=train, download=False)
     except RuntimeError:
@@ -47,20 +40,17 @@ def _missing(folder, why):
 
 
 def augment(images, degrees=7.0, shift=2.0, generator=None):
-    """Rotate each image by its own random angle in [-degrees, degrees] and shift it by up to `shift` pixels.
-
-    torchvision's transforms draw one set of parameters per call, so on a batch every image would turn the same
-    way; building one affine matrix per image and resampling the whole batch at once keeps both variety and speed.
-    """
+    """Rotate each image by its own random angle in [-degrees, degrees] and shift it by up to `shift` pixels: one
+    affine matrix per image (torchvision's transforms would turn a whole batch the same way), resampled at once."""
     n, _, height, width = images.shape
     angle = (torch.rand(n, generator=generator) * 2 - 1) * math.radians(degrees)
     # affine_grid measures translation in half-widths: one pixel is 2 / width.
     offset = (torch.rand(n, 2, generator=generator) * 2 - 1) * shift * 2 / torch.tensor([width, height])
     cos, sin = angle.cos(), angle.sin()
-    theta = torch.stack(
-        [torch.stack([cos, -sin, offset[:, 0]], 1), torch.stack([sin, cos, offset[:, 1]], 1)], 1
-    ).to(images.device)
-    grid = F.affine_grid(theta, list(images.shape), align_corners=False)
+    theta = torch.stack([torch.stack([cos, -sin, offset[:, 0]], 1), torch.stack([sin, cos, offset[:, 1]], 1)], 1)
+    if images.is_cuda:  # drawn on the CPU (the seeded generator); copied without making the host wait for the GPU
+        theta = theta.pin_memory()
+    grid = F.affine_grid(theta.to(images.device, non_blocking=True), list(images.shape), align_corners=False)
     # Resample around the background value, so pixels that come in from outside the frame are black, not grey.
     moved = F.grid_sample(images - BACKGROUND, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
     return moved + BACKGROUND
@@ -68,20 +58,16 @@ def augment(images, degrees=7.0, shift=2.0, generator=None):
 
 class Batches:
     """Mini-batches of in-memory tensors: every example once per epoch, in an order drawn from a seeded generator.
-
     `augment` is False, True (the defaults of `augment()`) or a dict of its arguments, e.g. {"degrees": 10}. Each
-    batch is augmented as it is served, with the same generator, so the whole stream of batches is fixed by the seed.
-    """
+    batch is augmented as it is served, with the same generator, so the whole stream of batches is fixed by the seed."""
 
-    def __init__(self, images, labels, batch_size=128, shuffle=True, augment=False, seed=0, max_batches=None):
+    def __init__(self, images, labels, batch_size=128, shuffle=True, augment=False, seed=0):
         self.images, self.labels = images, labels
         self.batch_size, self.shuffle, self.augment = batch_size, shuffle, augment
-        self.max_batches = max_batches
         self.generator = torch.Generator().manual_seed(seed)
 
     def __len__(self):
-        batches = math.ceil(len(self.labels) / self.batch_size)
-        return batches if self.max_batches is None else min(batches, self.max_batches)
+        return math.ceil(len(self.labels) / self.batch_size)
 
     def __iter__(self):
         n = len(self.labels)

@@ -1,10 +1,8 @@
 """The networks of the series, one plain class per step, in story order, each one change away from the one before.
+Steps 3 to 6 repeat each other on purpose: a learner reads one class at a time, and `show_diff` prints the lines a
+step changed."""
 
-Steps 3 to 6 repeat each other on purpose: a learner reads (and copies) one class at a time, and `show_diff` prints
-exactly the lines a step changed.
-"""
-
-import copy
+import contextlib
 import difflib
 import inspect
 
@@ -43,8 +41,7 @@ class BadNet(nn.Module):
 
 def he_init(model):
     """He initialisation: weights drawn with a variance of 2 / fan-in, which keeps the scale of the activations through
-    ReLUs from layer to layer (PyTorch's default draws them smaller). Part of the classes of steps 3 to 6; this series
-    does not measure its effect on its own."""
+    ReLUs from layer to layer (PyTorch's default draws them smaller). Part of the classes of steps 3 to 6."""
     for module in model.modules():
         if isinstance(module, nn.Conv2d):
             nn.init.kaiming_normal_(module.weight, nonlinearity="relu")
@@ -206,10 +203,7 @@ class GapNet(nn.Module):
 
 
 class FinalNet(nn.Module):
-    """The capstone: step 6 narrowed, to spend the parameters that GAP freed (widths chosen on the validation split).
-
-    `widths` are the output channels of conv1, conv2, conv3, the 1x1 mix, conv4, conv5 and conv6, in that order.
-    """
+    """The capstone: step 6 narrowed. `widths`: the output channels of conv1, conv2, conv3, mix, conv4, conv5, conv6."""
 
     def __init__(self, widths=(8, 8, 12, 8, 12, 12, 16), dropout=0.1):
         super().__init__()
@@ -262,14 +256,14 @@ MODELS = {
     "gap": (GapNet, {}),
     "final": (FinalNet, {}),  # the capstone (notebook 7): step 6 narrowed, trained with FINAL_RECIPE
 }
-MODEL_NAMES = list(MODELS)[:6]  # the six steps
 
 
 def get_model(name, **changes):
     """A freshly initialised model of the series by name ("bad", ..., "gap", "final"); `changes` override its arguments
     (e.g. get_model("gap", dropout=0.0))."""
     if name not in MODELS:
-        raise ValueError(f"Unknown model {name!r}. Valid names, in story order: {', '.join(MODELS)}.")
+        raise ValueError(f"Unknown model {name!r}. Valid names, in story order: {', '.join(MODELS)}; or pass an "
+                         "nn.Module class, or a function that returns a module.")
     cls, arguments = MODELS[name]
     return cls(**{**arguments, **changes})
 
@@ -279,46 +273,49 @@ def count_params(model):
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
 
 
-def model_source(name):
-    """The source code of the class behind step `name`, as a learner would type it."""
-    return inspect.getsource(MODELS[name][0])
+@contextlib.contextmanager
+def eval_mode(model):
+    """Run the block in eval mode without gradients (BatchNorm uses its running statistics and moves none, Dropout is
+    off), then put every module back in the mode it had."""
+    modes = {module: module.training for module in model.modules()}
+    model.eval()
+    try:
+        with torch.no_grad():
+            yield model
+    finally:
+        for module, training in modes.items():
+            module.training = training
 
 
-def show_code(name):
-    print(model_source(name))
+def predict(model, images, batch_size=1000):
+    """Log-probabilities for all `images`, in eval mode, a thousand at a time."""
+    with eval_mode(model):
+        return torch.cat([model(images[i : i + batch_size]) for i in range(0, len(images), batch_size)])
 
 
-def model_diff(before, after):
-    """The unified line diff between the code of two steps' classes, class line and docstring left out: the lines
-    that step `after` changed, computed from the classes themselves so that it can never drift from the code."""
+def source(thing):
+    """The source code of a step's class (by name: "gap") or of any function or class (h.fit)."""
+    return inspect.getsource(MODELS[thing][0] if isinstance(thing, str) else thing)
 
-    def body(name):
-        return model_source(name).split('"""', 2)[2].splitlines()[1:]
 
-    old, new = MODELS[before][0].__name__, MODELS[after][0].__name__
-    return list(difflib.unified_diff(body(before), body(after), fromfile=old, tofile=new, lineterm="", n=1))
+def show_code(thing):
+    print(source(thing))
 
 
 def show_diff(before, after):
-    lines = model_diff(before, after)
+    """Print the line diff between two steps' classes (class line and docstring left out): the lines that step
+    `after` changed, computed from the classes themselves so that it can never drift from the code."""
+
+    def body(name):
+        return source(name).split('"""', 2)[2].splitlines()[1:]
+
+    old, new = MODELS[before][0].__name__, MODELS[after][0].__name__
+    lines = list(difflib.unified_diff(body(before), body(after), fromfile=old, tofile=new, lineterm="", n=1))
     print("\n".join(lines) if lines else f"{before} and {after} share one class; only its arguments differ.")
 
 
 def summary(model, input_size=(1, 28, 28)):
-    """torchsummary's table, on the model's own device (CPU too), leaving the model exactly as it was.
-
-    torchsummary runs a forward pass on a batch of two random images; in training mode that would move the
-    BatchNorm running statistics, so it runs in eval mode, and the modes and buffers are put back afterwards.
-    """
-    device = next(model.parameters()).device
-    modes = {module: module.training for module in model.modules()}
-    buffers = copy.deepcopy({name: b for name, b in model.named_buffers()})
-    try:
-        model.eval()
-        with torch.no_grad():
-            torchsummary.summary(model, input_size, device=device.type)
-    finally:
-        for module, training in modes.items():
-            module.training = training
-        for name, value in model.named_buffers():
-            value.copy_(buffers[name])
+    """torchsummary's table, on the model's own device (CPU too). It runs a forward pass on two random images, so it
+    runs in eval mode: no BatchNorm statistics move."""
+    with eval_mode(model):
+        torchsummary.summary(model, input_size, device=next(model.parameters()).device.type)

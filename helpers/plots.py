@@ -1,4 +1,4 @@
-"""What the notebooks show: training curves, digits, schedules, seed studies, and small text tables."""
+"""What the notebooks show: training curves, digits, mistakes, seed studies compared, and small text tables."""
 
 import math
 import statistics
@@ -7,10 +7,10 @@ import matplotlib.pyplot as plt
 import torch
 from IPython.display import Image, display
 
-from .data import MEAN, STD, augment
+from .data import MEAN, STD
+from .models import predict
 from .runtime import REPO_ROOT
 from .stats import by_seed, compare, paired_comparison
-from .train import accuracies, noise_yardstick, predict
 
 TARGET = 99.4
 
@@ -21,8 +21,7 @@ def show_figure(filename):
 
 
 def plot_history(history, title=None):
-    """Loss and accuracy per epoch. "running" is measured on the augmented batches while the weights move; the
-    test line is measured after each epoch, in eval mode; the red line is the series' 99.4% target."""
+    """Loss and accuracy per epoch: "running" on the augmented batches as the weights move, test after each epoch."""
     epochs = [e["epoch"] for e in history["epochs"]]
     fig, (loss_ax, acc_ax) = plt.subplots(1, 2, figsize=(11, 3.6))
     for split, style, label in (("train", "o-", "running (training batches)"), ("test", "s-", "test")):
@@ -40,81 +39,6 @@ def plot_history(history, title=None):
     fig.suptitle(title or f"{history['model']} ({history['params']:,} parameters), seed {history['seed']}")
     fig.tight_layout()
     plt.show()
-
-
-def show_digits(images, labels, count=12, options=None, seed=0):
-    """The first `count` digits with their labels, and below them the same digits as one epoch's augmentation
-    (per-image rotation and shift, `options` as in RECIPE["augment"]) might serve them."""
-    digits = images[:count]
-    moved = augment(digits, **(options or {}), generator=torch.Generator().manual_seed(seed))
-    fig, axes = plt.subplots(2, count, figsize=(1.05 * count, 2.6))
-    for k in range(count):
-        for row, batch in enumerate((digits, moved)):
-            axes[row, k].imshow((batch[k, 0] * STD + MEAN).cpu().numpy(), cmap="gray_r", vmin=0, vmax=1)
-            axes[row, k].set_xticks([])
-            axes[row, k].set_yticks([])
-        axes[0, k].set_title(str(labels[k].item()), fontsize=10)
-    axes[0, 0].set_ylabel("as stored", fontsize=8)
-    axes[1, 0].set_ylabel("augmented", fontsize=8)
-    fig.tight_layout()
-    plt.show()
-
-
-def plot_schedule(trace):
-    """The learning rate and the momentum at every step of the recipe, against the epoch."""
-    x = [step / trace["steps_per_epoch"] for step in range(len(trace["lr"]))]
-    fig, (lr_ax, m_ax) = plt.subplots(1, 2, figsize=(11, 3.2))
-    lr_ax.plot(x, trace["lr"])
-    m_ax.plot(x, trace["momentum"], color="C1")
-    lr_ax.set(xlabel="epoch", ylabel="learning rate", title=f"learning rate (peak {max(trace['lr']):.2f})")
-    m_ax.set(xlabel="epoch", ylabel="momentum", title="momentum (moves against the learning rate)")
-    for ax in (lr_ax, m_ax):
-        ax.grid(alpha=0.3)
-    fig.tight_layout()
-    plt.show()
-
-
-def plot_sweep(records):
-    """Loss against learning rate, one line per run, for each network of a sweep; a cross marks each collapse."""
-    fig, ax = plt.subplots(figsize=(8, 3.8))
-    for color, (name, runs) in zip(("C3", "C0", "C2"), records.items()):
-        for k, run in enumerate(runs):
-            ax.plot(run["lr"], [min(v, 5.0) if not math.isnan(v) else 5.0 for v in run["loss"]], color=color,
-                    alpha=0.6, linewidth=1, label=name if k == 0 else None)
-            if run["collapse_lr"]:
-                ax.plot(run["collapse_lr"], math.log(10), "x", color=color, markersize=10, markeredgewidth=2)
-    ax.axhline(math.log(10), color="gray", linestyle=":", linewidth=1)
-    ax.text(next(iter(records.values()))[0]["lr"][0], math.log(10) + 0.1, "chance: ln 10", fontsize=8, color="gray")
-    ax.set(xscale="log", xlabel="learning rate (grows every step)", ylabel="training loss (capped at 5)",
-           title="learning-rate sweep: x = the step at which a run collapsed")
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    plt.show()
-
-
-def plot_steps(rows, save=None):
-    """Every step's final test accuracy, one dot per seed: the whole range on the left, the top on the right.
-
-    With `save` (a path) the figure is written there instead of shown: the README's picture of the series."""
-    fig, (full, top) = plt.subplots(1, 2, figsize=(11, 3.6))
-    for x, row in enumerate(rows):
-        for ax in (full, top):
-            ax.plot([x] * len(row["accs"]), row["accs"], "o", color="C0", alpha=0.7)
-            ax.plot([x - 0.25, x + 0.25], [statistics.mean(row["accs"])] * 2, color="black")
-    for ax, (low, high) in ((full, (0, 100)), (top, (98.0, 99.8))):
-        ax.axhline(TARGET, color="red", linewidth=1)
-        ax.set_xticks(range(len(rows)), [row["label"] for row in rows], fontsize=8, rotation=20)
-        ax.set(ylim=(low, high), ylabel="final test accuracy (%)")
-        ax.grid(alpha=0.3)
-    full.set_title("every step (dots: seeds, bar: mean)")
-    top.set_title(f"the top of the scale (red: {TARGET}%; lower points are off it)")
-    fig.tight_layout()
-    if save:
-        fig.savefig(save, dpi=110)
-        plt.close(fig)
-    else:
-        plt.show()
 
 
 def show_misclassified(model, images, labels, count=24, columns=8):
@@ -136,23 +60,11 @@ def show_misclassified(model, images, labels, count=24, columns=8):
     return len(wrong)
 
 
-def confusion_matrix(model, images, labels):
-    """10x10 counts: row = true digit, column = predicted digit."""
+def plot_confusion(model, images, labels, title="confusion matrix"):
+    """The 10x10 counts (row = true digit, column = predicted digit) as an image with its counts written in, and
+    returned; an empty column is a class never predicted."""
     predicted = predict(model, images).argmax(dim=1)
-    return torch.bincount(labels.cpu() * 10 + predicted.cpu(), minlength=100).reshape(10, 10)
-
-
-def top_confusions(matrix, count=6):
-    """The most frequent mistakes in a confusion matrix, as rows of (true digit, predicted digit, times)."""
-    mistakes = matrix.clone()
-    mistakes.fill_diagonal_(0)
-    order = mistakes.flatten().argsort(descending=True, stable=True)[:count]
-    return [{"true": i // 10, "predicted": i % 10, "times": mistakes.flatten()[i].item()}
-            for i in order.tolist() if mistakes.flatten()[i] > 0]
-
-
-def plot_confusion(matrix, title="confusion matrix"):
-    """The matrix as an image with its counts written in; an empty column is a class never predicted."""
+    matrix = torch.bincount(labels.cpu() * 10 + predicted.cpu(), minlength=100).reshape(10, 10)
     fig, ax = plt.subplots(figsize=(5.6, 5))
     ax.imshow(matrix.numpy(), cmap="Blues")
     for true in range(10):
@@ -164,6 +76,7 @@ def plot_confusion(matrix, title="confusion matrix"):
     ax.set(xticks=range(10), yticks=range(10), xlabel="predicted", ylabel="true", title=title)
     fig.tight_layout()
     plt.show()
+    return matrix
 
 
 def plot_seeds(study, target=99.4):
@@ -183,34 +96,6 @@ def plot_seeds(study, target=99.4):
     fig.tight_layout()
     plt.show()
 
-
-def plot_ablation(ablation, target=99.4, floor=98.0):
-    """One line per ingredient taken away: every seed's final-epoch test accuracy as a dot, the mean as a bar.
-
-    A run below `floor` (one that failed to train) is drawn at the left edge with its value written next to it.
-    """
-    rows = ablation["rows"]
-    accs = [[run["final_test_acc"] for run in row["runs"]] for row in rows]
-    low = max(floor, min(min(a) for a in accs) - 0.05)
-    fig, ax = plt.subplots(figsize=(8, 0.55 * len(rows) + 1.4))
-    for y, values in enumerate(accs):
-        for value in values:
-            ax.plot(max(value, low), y, "o", color="C0" if value >= low else "C3", alpha=0.8)
-            if value < low:
-                ax.text(low, y + 0.22, f"{value:.1f}%", fontsize=7, color="C3")
-        mean = sum(values) / len(values)
-        if mean >= low:
-            ax.plot([mean, mean], [y - 0.3, y + 0.3], color="black", linewidth=2)
-    ax.axvline(target, color="red", linewidth=1, label=f"target {target}%")
-    ax.set_yticks(range(len(rows)), [row["removed"] for row in rows], fontsize=8)
-    ax.invert_yaxis()
-    ax.set(xlabel="final-epoch test accuracy (%); bar = mean over seeds", xlim=(low - 0.02, None),
-           title=f"{ablation['model']}: the final recipe with one ingredient taken away, "
-                 f"{len(ablation['seeds'])} seeds each")
-    ax.legend(fontsize=8, loc="lower right")
-    ax.grid(alpha=0.3, axis="x")
-    fig.tight_layout()
-    plt.show()
 
 def format_table(rows, columns=None):
     """A list of dicts as an aligned text table: text columns left, numbers right."""
@@ -232,8 +117,6 @@ def recipe_table(recipe):
                           f"{recipe['weight_decay']:g}"),
             ("schedule", {"one_cycle": f"one-cycle: learning rate {recipe['max_lr'] / 25:g} -> {recipe['max_lr']:g} "
                                        "(first 30% of the steps) -> near 0; momentum 0.95 -> 0.85 -> 0.95",
-                          "step": f"{recipe['max_lr']:g}, divided by 10 at 1/2 and at 3/4 of the steps; momentum "
-                                  f"{recipe['momentum']:g}",
                           "constant": f"learning rate {recipe['max_lr']:g} throughout; momentum "
                                       f"{recipe['momentum']:g}"}[recipe["schedule"]]),
             ("augmentation", "none" if not recipe["augment"] else
@@ -244,34 +127,20 @@ def recipe_table(recipe):
     return format_table([{"setting": k, "value": v} for k, v in rows])
 
 
-def final(history):
-    """The figures of a run that the series quotes: always the last epoch."""
-    last = history["epochs"][-1]
-    return {"model": history["model"], "params": history["params"], "epochs": len(history["epochs"]),
-            "train_acc": round(history.get("train_eval_acc", last["train_acc"]), 2),
-            "test_acc": round(last["test_acc"], 2),
-            "s_per_epoch": round(statistics.mean(e["seconds"] for e in history["epochs"]), 1)}
-
-
-def yardstick_line(study):
-    noise = noise_yardstick(study)
-    return (f"At {statistics.mean(accuracies(study)):.2f}% on 10,000 test images, the binomial standard error of one "
-            f"accuracy is {noise['binomial_se']:.2f} points: how far this test set's figure may lie from the accuracy "
-            f"on new digits. The seeds spread by {noise['seed_sd']:.2f} points (standard deviation).")
-
-
 def compare_studies(studies, against_first=False):
-    """{label: seed study} in story order as a table: seeds, min, mean and seed SD, then the paired change against the
-    row before (or the first row) on the seeds both share, its 95% interval and the verdict (helpers.stats)."""
+    """{label: seed study} as a table: seeds, min, mean, SD, and the paired change against the row before (or the
+    first row) with its 95% interval and verdict. Studies of different lengths (epochs) are not compared."""
     rows, labels = [], list(studies)
     for i, (label, study) in enumerate(studies.items()):
-        accs = accuracies(study)
+        accs = [run["final_test_acc"] for run in study["runs"]]
         row = {"step": label, "params": f"{study['params']:,}", "seeds": len(accs), "min": f"{min(accs):.2f}",
-               "mean": f"{statistics.mean(accs):.2f}",
-               "SD": f"{statistics.stdev(accs):.2f}" if len(accs) > 1 else "", "paired change": "",
-               "95% interval": "", "verdict": ""}
-        if i:
-            result = compare(studies[labels[0] if against_first else labels[i - 1]], study)
+               "mean": f"{statistics.mean(accs):.2f}", "SD": f"{statistics.stdev(accs):.2f}" if len(accs) > 1 else "",
+               "paired change": "", "95% interval": "", "verdict": ""}
+        before = studies[labels[0] if against_first else labels[i - 1]]
+        if i and before["epochs"] != study["epochs"]:
+            row["verdict"] = f"not compared ({before['epochs']} against {study['epochs']} epochs)"
+        elif i:
+            result = compare(before, study)
             n = len(result["seeds"])
             row["paired change"] = f"{result['mean']:+.2f} ({n} seed{'s' if n > 1 else ''})"
             if not math.isnan(result["low"]):
@@ -282,9 +151,8 @@ def compare_studies(studies, against_first=False):
 
 
 def plot_paired(studies, key="final_test_acc", ylabel="final test accuracy (%)"):
-    """The paired comparison as a picture. Left: one line per seed from each study to the next (seeds that all
-    studies share). Right: for each step, the per-seed differences (dots), their mean (bar) and its 95% t interval;
-    an interval that crosses the dashed zero line means "no difference shown"."""
+    """Left: each shared seed as a line from study to study. Right: per change, the per-seed differences (dots), their
+    mean (bar) and its 95% t interval; one that crosses the dashed zero line means "no difference shown"."""
     labels = list(studies)
     values = [by_seed(study, key) for study in studies.values()]
     seeds = sorted(set.intersection(*(set(v) for v in values)))
@@ -319,78 +187,3 @@ def last_epochs_line(study, count=3):
             + ", ".join(f"seed {seed} {low:.2f}%" for seed, low in lows.items()) + f" (min {min(lows.values()):.2f}%)")
 
 
-def seed_line(study):
-    accs = accuracies(study)
-    return (f"{study['model']}, {study['params']:,} parameters, {study['epochs']} epochs, {len(accs)} seeds "
-            f"({', '.join(str(run['seed']) for run in study['runs'])}), final epoch: min {min(accs):.2f}%, "
-            f"mean {statistics.mean(accs):.2f}%, max {max(accs):.2f}%")
-
-
-def ablation_rows(ablation):
-    """One row per ingredient taken away: every seed's final-epoch test accuracy, min, mean and max, and the paired
-    change against the first row (the unchanged recipe) with its verdict."""
-    rows, reference = [], ablation["rows"][0]
-    for row in ablation["rows"]:
-        accs = accuracies(row)
-        entry = {"taken away": row["removed"], "params": f"{row['params']:,}",
-                 "per seed": " ".join(f"{a:.2f}" for a in accs), "min": f"{min(accs):.2f}",
-                 "mean": f"{statistics.mean(accs):.2f}", "max": f"{max(accs):.2f}", "paired change": ""}
-        if row is not reference:
-            result = compare(reference, row)
-            entry["paired change"] = f"{result['mean']:+.2f}: {result['verdict']}"
-        rows.append(entry)
-    return rows
-
-
-def time_to_target(history, target=TARGET):
-    """How long the run took on its device, and the first epoch whose test accuracy reached `target` (reported,
-    never used to stop: the schedule always runs to its end, and the figure we quote is the last epoch)."""
-    seconds = [e["seconds"] for e in history["epochs"]]
-    line = (f"{history['model']}: the {len(seconds)}-epoch schedule took {minutes(sum(seconds))} of training "
-            f"on {history['device']} ({history.get('threads', '?')} thread(s), torch {history.get('torch', '?')})")
-    reached = [e["epoch"] for e in history["epochs"] if e["test_acc"] >= target]
-    if reached:
-        line += (f"; test accuracy first reached {target}% at epoch {reached[0]}, after "
-                 f"{minutes(sum(seconds[: reached[0]]))}")
-    return line + f"; final epoch {history['epochs'][-1]['test_acc']:.2f}%"
-
-
-def minutes(seconds):
-    return f"{seconds / 60:.1f} minutes ({seconds:.0f} s)"
-
-
-def plot_gap(model, digit, shown=8):
-    """What global average pooling does, on the given (trained) model and one digit: the feature maps that enter
-    `model.gap` (after the last BatchNorm, ReLU and, in eval mode, no Dropout), `shown` of them, each above its
-    average, the one number GAP keeps of it. The model runs in eval mode; its modes are put back afterwards."""
-    captured = {}
-    hook = model.gap.register_forward_pre_hook(lambda module, args: captured.setdefault("maps", args[0][0]))
-    modes = {module: module.training for module in model.modules()}
-    device = next(model.parameters()).device
-    try:
-        model.eval()
-        with torch.no_grad():
-            model(digit.reshape(1, 1, 28, 28).to(device))
-    finally:
-        hook.remove()
-        for module, training in modes.items():
-            module.training = training
-    maps = captured["maps"].float().cpu()
-    count, size = maps.shape[0], maps.shape[-1]
-    fig, axes = plt.subplots(2, min(shown, count), figsize=(1.3 * min(shown, count), 3.3), squeeze=False)
-    for k, feature in enumerate(maps[:shown]):
-        low, high = feature.min().item(), feature.max().item()
-        axes[0, k].imshow(feature.numpy(), cmap="magma", vmin=low, vmax=high)
-        axes[0, k].set_title(f"map {k + 1}", fontsize=8)
-        axes[1, k].imshow(feature.mean().view(1, 1).numpy(), cmap="magma", vmin=low, vmax=high)
-        axes[1, k].set_xlabel(f"{feature.mean():.3f}", fontsize=8)
-        for ax in axes[:, k]:
-            ax.set_xticks([])
-            ax.set_yticks([])
-    axes[0, 0].set_ylabel(f"{size}x{size} map", fontsize=8)
-    axes[1, 0].set_ylabel("its average", fontsize=8)
-    kernel = "x".join(str(k) for k in model.head.kernel_size)
-    fig.suptitle(f"each of the {count} last {size}x{size} maps becomes its average ({min(shown, count)} shown);\n"
-                 f"a {kernel} convolution then maps the averages to {model.head.out_channels} scores", fontsize=9)
-    fig.tight_layout()
-    plt.show()

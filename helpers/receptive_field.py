@@ -1,12 +1,12 @@
 """Receptive fields read off the model itself: hooks record the layers in the order the forward pass runs them.
-
 For each layer: rf_out = rf_in + (effective_kernel - 1) * jump_in and jump_out = jump_in * stride, where
 effective_kernel = dilation * (kernel - 1) + 1 and `jump` is the distance, in input pixels, between neighbouring
-outputs. Layers that keep the geometry (BatchNorm, activations, Dropout, Flatten) pass through and get no row.
-"""
+outputs. Layers that keep the geometry (BatchNorm, activations, Dropout, Flatten) get no row."""
 
 import torch
 import torch.nn as nn
+
+from .models import eval_mode
 
 PASS_THROUGH = (nn.BatchNorm1d, nn.BatchNorm2d, nn.ReLU, nn.LeakyReLU, nn.GELU, nn.SiLU, nn.Sigmoid, nn.Tanh,
                 nn.Dropout, nn.Dropout2d, nn.Flatten, nn.Identity, nn.LogSoftmax, nn.Softmax)
@@ -53,14 +53,10 @@ def receptive_field_table(model, input_size=(1, 28, 28)):
 
     leaves = [m for m in model.modules() if not list(m.children())]
     handles = [m.register_forward_hook(hook) for m in leaves]
-    modes = {module: module.training for module in model.modules()}
     try:
-        model.eval()  # no BatchNorm statistics move, no dropout
-        with torch.no_grad():
+        with eval_mode(model):  # no BatchNorm statistics move, no dropout
             model(torch.zeros(1, *input_size, device=next(model.parameters()).device))
     finally:
         for handle in handles:
             handle.remove()
-        for module, training in modes.items():
-            module.training = training
     return rows

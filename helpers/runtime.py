@@ -6,16 +6,14 @@ from pathlib import Path
 
 import torch
 
-# The one smoke switch: MNIST_SMOKE=1 makes every training a few batches long, so CI can execute the notebooks
-# in minutes. It is read here and nowhere else; fit() prints "SMOKE MODE" so such output never passes for a real run.
+# The one smoke switch: MNIST_SMOKE=1 makes every training a few batches of a few epochs, so CI can execute the
+# notebooks in minutes. It is read here, and acts where epochs and examples are counted (train.train_with_recipe).
 SMOKE = os.environ.get("MNIST_SMOKE", "0") not in ("", "0")
+SMOKE_EPOCHS, SMOKE_TRAIN_EXAMPLES, SMOKE_TEST_EXAMPLES = 2, 640, 1000
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # Smoke runs write their (meaningless) results aside, so they never overwrite those of a full run.
 RESULTS_DIR = REPO_ROOT / "results" / "smoke" if SMOKE else REPO_ROOT / "results"
-SMOKE_BATCHES = 5
-SMOKE_EPOCHS = 2
-SMOKE_TEST_EXAMPLES = 1000
 
 
 def seed_everything(seed, verbose=True):
@@ -35,5 +33,5 @@ def pick_device():
     name = torch.cuda.get_device_name(device) if device.type == "cuda" else f"CPU, {torch.get_num_threads()} threads"
     print(f"Device: {device} ({name}), torch {torch.__version__}")
     if SMOKE:
-        print(f"SMOKE MODE: at most {SMOKE_EPOCHS} epochs of {SMOKE_BATCHES} batches; no number below means anything.")
+        print(f"SMOKE MODE: at most {SMOKE_EPOCHS} epochs on {SMOKE_TRAIN_EXAMPLES} images; no number below means much")
     return device

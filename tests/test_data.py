@@ -4,7 +4,7 @@ import pytest
 import torch
 import torchvision
 
-from helpers import Batches, augment, data_root, load_mnist
+from helpers.data import Batches, augment, load_mnist
 from helpers.data import BACKGROUND, MEAN, STD
 from helpers.runtime import REPO_ROOT
 
@@ -24,12 +24,14 @@ def test_training_images_are_normalized_with_the_published_statistics(mnist_trai
     assert abs(mnist_test[0].mean().item()) < 0.05  # the test split, normalized with the training statistics
 
 
-def test_data_root_prefers_argument_then_environment_then_repo(monkeypatch, tmp_path):
+def test_the_data_folder_is_the_argument_then_the_environment_then_the_repository(monkeypatch, tmp_path):
     monkeypatch.setenv("MNIST_ROOT", str(tmp_path / "env"))
-    assert data_root(tmp_path / "arg") == tmp_path / "arg"
-    assert data_root() == tmp_path / "env"
+    for root, folder in ((tmp_path / "arg", tmp_path / "arg"), (None, tmp_path / "env")):
+        with pytest.raises(FileNotFoundError, match=str(folder / "MNIST" / "raw")):
+            load_mnist(train=False, root=root, download=False)
     monkeypatch.delenv("MNIST_ROOT")
-    assert data_root() == REPO_ROOT / "data"
+    with pytest.raises(FileNotFoundError, match=str(REPO_ROOT / "data" / "MNIST" / "raw")):
+        load_mnist(train=False, download=False)
 
 
 def test_missing_data_without_download_names_the_folder(tmp_path):

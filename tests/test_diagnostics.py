@@ -1,7 +1,7 @@
 import torch
 
 from helpers import get_model
-from helpers.diagnostics import logit_report
+from helpers import logit_report
 
 
 def test_final_relu_zeroes_scores_and_their_gradients(mnist_test):
@@ -15,6 +15,7 @@ def test_final_relu_zeroes_scores_and_their_gradients(mnist_test):
     assert broken["zero_logits"] == broken["negative_raw_logits"] and healthy["zero_logits"] == 0
     assert broken["zero_gradients"] == broken["negative_raw_logits"]  # on these 1,000 images: no gradient at all
     assert healthy["zero_gradients"] == 0
+    assert broken["true_class_logit_dead"] > 0 and healthy["true_class_logit_dead"] == "n/a (no final ReLU)"
     assert sum(broken["predictions_per_class"]) == 1000
     assert all(broken["predictions_per_class"][c] == 0 for c in broken["classes_never_predicted"])
     assert bad.training and all(p.grad is None for p in bad.parameters())  # left as found

@@ -6,9 +6,10 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
 
-from helpers import MODEL_NAMES, count_params, get_model  # noqa: E402
-from helpers import plots  # noqa: E402
-from tools import images  # noqa: E402
+from helpers import count_params, get_model  # noqa: E402
+from helpers.models import MODELS  # noqa: E402
+from helpers.runtime import REPO_ROOT  # noqa: E402
+from tools import images, report  # noqa: E402
 
 
 def figure_texts(fig):
@@ -28,7 +29,7 @@ def close_figures():
 
 
 def test_every_step_draws_its_layers_kernels_shapes_and_parameters():
-    for name in [*MODEL_NAMES, "final"]:
+    for name in list(MODELS):
         model = get_model(name)
         fig = images.draw_architecture(name)
         texts = figure_texts(fig)
@@ -59,7 +60,7 @@ def test_the_relu_marks_follow_the_code_that_runs():
     assert any("ReLU on the logits (the bug)" in t for t in figure_texts(bad))
     assert not any("the bug" in t for t in figure_texts(no_relu))
     assert marks(no_relu, "relu") == [f"conv{i}" for i in range(1, 7)]
-    for name in MODEL_NAMES[2:]:
+    for name in list(MODELS)[2:6]:
         fig = images.draw_architecture(name)
         relus = marks(fig, "relu")
         assert "head" not in relus and not any("the bug" in t for t in figure_texts(fig)), name
@@ -98,19 +99,16 @@ def test_tracing_leaves_the_model_as_it_was():
     assert not any(m._forward_hooks for m in model.modules())
 
 
-def test_plot_gap_shows_the_maps_entering_gap_and_restores_the_mode(mnist_test, monkeypatch):
-    monkeypatch.setattr(plots.plt, "show", lambda: None)
-    model = get_model("gap")
-    assert model.training
-    before = {k: v.clone() for k, v in model.state_dict().items()}
-    plots.plot_gap(model, mnist_test[0][0])
-    assert model.training and all(m.training for m in model.modules())
-    assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())
-    fig = plt.gcf()
-    assert fig._suptitle.get_text() == ("each of the 16 last 5x5 maps becomes its average (8 shown);\n"
-                                        "a 1x1 convolution then maps the averages to 10 scores")
-    maps = [ax.images[0].get_array() for ax in fig.axes[:8]]
-    assert all(m.shape == (5, 5) and m.min() >= 0 for m in maps)  # after the ReLU
+def test_the_series_figure_puts_every_saved_step_on_log_scales(tmp_path, monkeypatch):
+    figures = []
+    monkeypatch.setattr(report.plt, "close", figures.append)
+    report.save_series_figure(REPO_ROOT / "results", tmp_path / "series.png")
+    assert (tmp_path / "series.png").stat().st_size > 10_000
+    ax = figures[0].axes[0]
+    assert (ax.get_xscale(), ax.get_yscale()) == ("log", "log")
+    labels = [text.get_text() for text in ax.get_legend().get_texts()]
+    assert [label.split(":")[0] for label in labels] == [label for label, _ in report.SERIES]  # all saved, in order
+    assert labels[0].startswith("1 bad: 6,379,786 parameters, 1 epoch(s), 1 seed(s)")
 
 
 def test_the_other_figures_draw_from_the_real_data(mnist_test):

@@ -4,7 +4,10 @@ import pytest
 import torch
 import torch.nn as nn
 
-from helpers import MODEL_NAMES, count_params, get_model, model_diff, show_code, show_diff, summary
+from helpers import count_params, eval_mode, get_model, show_code, show_diff, summary
+from helpers.models import MODELS
+
+MODEL_NAMES = list(MODELS)[:6]  # the six steps; the capstone ("final") comes after them
 
 
 def kinds(model, kind):
@@ -12,8 +15,8 @@ def kinds(model, kind):
 
 
 def test_story_order_and_unknown_names():
-    assert MODEL_NAMES == ["bad", "no_relu", "new_arch", "batchnorm", "dropout", "gap"]
-    with pytest.raises(ValueError, match="bad, no_relu, new_arch, batchnorm, dropout, gap"):
+    assert list(MODELS) == ["bad", "no_relu", "new_arch", "batchnorm", "dropout", "gap", "final"]
+    with pytest.raises(ValueError, match="bad, no_relu, new_arch, batchnorm, dropout, gap, final; or pass"):
         get_model("resnet")
 
 
@@ -74,9 +77,14 @@ CHANGES = {("new_arch", "batchnorm"): ("batchnorm", "bn", "bias"), ("batchnorm",
            ("dropout", "gap"): ("gap", "head", "average", "pool")}
 
 
+def model_diff(before, after, capsys):
+    show_diff(before, after)
+    return capsys.readouterr().out.splitlines()
+
+
 @pytest.mark.parametrize(("before", "after"), list(CHANGES), ids=lambda name: name)
-def test_the_code_diff_of_a_step_touches_only_that_steps_change(before, after):
-    diff = model_diff(before, after)
+def test_the_code_diff_of_a_step_touches_only_that_steps_change(before, after, capsys):
+    diff = model_diff(before, after, capsys)
     assert diff[0] == f"--- {type(get_model(before)).__name__}" and diff[1] == f"+++ {type(get_model(after)).__name__}"
     added = [line[1:] for line in diff[2:] if line.startswith("+")]
     removed = [line[1:] for line in diff[2:] if line.startswith("-")]
@@ -93,11 +101,25 @@ def test_the_code_diff_of_a_step_touches_only_that_steps_change(before, after):
 
 
 def test_steps_one_and_two_share_a_class_and_the_code_printers_print_it(capsys):
-    assert model_diff("bad", "no_relu") == []
-    show_code("gap")
-    assert "class GapNet(nn.Module):" in capsys.readouterr().out
     show_diff("bad", "no_relu")
     assert "share one class" in capsys.readouterr().out
+    show_code("gap")
+    assert "class GapNet(nn.Module):" in capsys.readouterr().out
+    from helpers import fit
+
+    show_code(fit)  # any function too: notebook 1 prints the training loop this way
+    assert capsys.readouterr().out.startswith("def fit(model, batches, test, epochs, optimizer")
+
+
+def test_eval_mode_evaluates_without_gradients_and_puts_every_mode_back():
+    model = get_model("dropout").train()
+    model.bn1.eval()  # a mixed state, as a learner might leave it
+    with eval_mode(model):
+        assert not any(m.training for m in model.modules()) and not torch.is_grad_enabled()
+    assert model.training and not model.bn1.training and torch.is_grad_enabled()
+    with pytest.raises(RuntimeError), eval_mode(model):
+        raise RuntimeError("a failing block")
+    assert model.training and model.drop.training
 
 
 def test_summary_runs_on_cpu_and_leaves_the_model_as_it_was(capsys):

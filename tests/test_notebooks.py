@@ -1,12 +1,13 @@
-"""The committed notebooks: the story's six, Colab-ready, and carrying the outputs of a full run."""
+"""The committed notebooks: the six steps, the capstone and the appendices, Colab-ready, with a full run's outputs."""
 
 import json
 import re
 
 import pytest
 
-from tools import colab
+from helpers.models import MODELS
 from helpers.runtime import REPO_ROOT
+from tools import colab
 
 STEMS = ["01_bad_network", "02_no_final_relu", "03_new_architecture", "04_batch_norm", "05_dropout", "06_gap",
          "07_capstone", "08_ablation", "09_validation_record"]
@@ -43,10 +44,19 @@ def test_committed_outputs_come_from_a_clean_full_run(path):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
-def test_notebooks_call_helpers_instead_of_defining_code(path):
-    for cell in code_cells(path)[1:]:  # the install cell aside
-        source = "".join(cell["source"])
-        assert not re.search(r"^\s*(def|class) ", source, flags=re.M), source[:200]
+def test_the_series_networks_live_in_helpers_models_alone(path):
+    """A notebook may define code (a network of its own, a picture), but the step networks have one source."""
+    steps = {cls.__name__ for cls, _ in MODELS.values()}
+    for cell in code_cells(path):
+        defined = set(re.findall(r"^\s*class (\w+)", "".join(cell["source"]), flags=re.M))
+        assert not defined & steps, defined & steps
+
+
+def test_notebook_one_shows_the_training_loop_before_it_first_trains():
+    sources = [("".join(c["source"])) for c in code_cells(REPO_ROOT / "notebooks" / "01_bad_network.ipynb")]
+    shown = next(i for i, s in enumerate(sources) if "h.show_code(h.fit)" in s)
+    trained = next(i for i, s in enumerate(sources) if "h.train_with_recipe(" in s)
+    assert "h.show_code(h.train_one_epoch)" in sources[shown] and shown < trained
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)

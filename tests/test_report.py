@@ -1,11 +1,9 @@
 import json
 
-import torch
 
-from helpers import compare_studies, format_table, time_to_target, top_confusions
+from helpers import compare_studies, format_table
 from helpers.runtime import REPO_ROOT
-from helpers import scorecard
-from tools import report
+from tools import report, scorecard
 
 
 def history(name, params, accs):
@@ -41,6 +39,9 @@ def test_compare_studies_pairs_seeds_and_judges_each_row_against_the_one_before(
     against_first = compare_studies({"a": study(99.4, 99.5, 99.45), "b": study(99.0, 99.1, 99.0),
                                      "c": study(99.6, 99.7, 99.64)}, against_first=True)
     assert against_first.splitlines()[3].endswith("better")  # against 99.4.., not against 99.0..
+    one_epoch = {"params": 6_379_786, "epochs": 1, "runs": [{"seed": 1, "final_test_acc": 98.12}]}
+    unlike = compare_studies({"2 no_relu": one_epoch, "3 new_arch": study(99.4, 99.5, 99.45)}).splitlines()
+    assert unlike[2].endswith("not compared (1 against 15 epochs)")  # more than one change apart
 
 
 def test_format_table_aligns_text_left_and_numbers_right():
@@ -55,10 +56,10 @@ def test_readme_table_is_the_generated_one():
 
 
 def test_time_to_target_reports_the_whole_schedule_and_the_first_epoch_at_the_target():
-    line = time_to_target(history("gap", 5000, [99.1, 99.45, 99.3, 99.5]))
+    line = report.time_to_target(history("gap", 5000, [99.1, 99.45, 99.3, 99.5]))
     assert "the 4-epoch schedule took 0.8 minutes (46 s)" in line  # 10 + 11 + 12 + 13 seconds
     assert "first reached 99.4% at epoch 2, after 0.3 minutes (21 s)" in line and line.endswith("final epoch 99.50%")
-    assert "first reached" not in time_to_target(history("gap", 5000, [99.1, 99.2]))
+    assert "first reached" not in report.time_to_target(history("gap", 5000, [99.1, 99.2]))
 
 
 def test_ablation_rows_give_every_seed_and_the_minimum():
@@ -72,17 +73,6 @@ def test_ablation_rows_give_every_seed_and_the_minimum():
                        "mean": "99.46", "max": "99.50", "paired change": ""}  # two decimals, always
     assert rows[1]["min"] == "99.30" and rows[1]["max"] == "99.60"
     assert rows[1]["paired change"].startswith("-0.01: no verdict")  # two seeds: -0.20 and +0.18
-
-
-def test_top_confusions_lists_the_most_frequent_mistakes_first():
-    matrix = torch.zeros(10, 10, dtype=torch.long)
-    matrix.fill_diagonal_(100)
-    matrix[4, 9], matrix[3, 5], matrix[7, 1] = 6, 2, 4
-    assert top_confusions(matrix, count=2) == [{"true": 4, "predicted": 9, "times": 6},
-                                               {"true": 7, "predicted": 1, "times": 4}]
-    assert len(top_confusions(matrix)) == 3  # only real mistakes, never a zero
-
-
 
 
 def test_the_scorecard_is_generated_from_saved_studies(tmp_path):

@@ -1,6 +1,6 @@
 import json
 
-from helpers import validation
+from tools import validation
 
 
 def runs(note, seeds_accs, **extra):

@@ -19,7 +19,7 @@ import torch.nn.functional as F  # noqa: E402
 from matplotlib.patches import FancyBboxPatch, Rectangle  # noqa: E402
 
 from helpers.data import MEAN, STD, load_mnist  # noqa: E402
-from helpers.models import MODEL_NAMES, count_params, get_model  # noqa: E402
+from helpers.models import MODELS, count_params, eval_mode, get_model  # noqa: E402
 from helpers.runtime import REPO_ROOT  # noqa: E402
 
 IMAGES = REPO_ROOT / "images"
@@ -76,18 +76,14 @@ def architecture_layers(model, input_size=(1, 28, 28)):
         events.append(("relu", None, input, output))
         return output
 
-    modes = {module: module.training for module in model.modules()}
     device = next(model.parameters()).device
     image = torch.zeros(1, *input_size, device=device)
     try:
-        model.eval()
-        with torch.no_grad(), mock.patch.object(F, "relu", traced_relu):
+        with eval_mode(model), mock.patch.object(F, "relu", traced_relu):
             model(image)
     finally:
         for hook in hooks:
             hook.remove()
-        for module, training in modes.items():
-            module.training = training
     layers = [{"name": "input", "kind": "image", "type": "input", "details": [], "shape": tuple(input_size),
                "params": 0, "bn": False, "relu": False, "dropout": None}]
     owner = {id(image): layers[0]}  # tensor -> the box whose output it is (the events keep every tensor alive)
@@ -209,7 +205,8 @@ def draw_dropout():
 def main():
     IMAGES.mkdir(exist_ok=True)
     digit = load_mnist(train=False)[0][0, 0]  # the first test image, a 7
-    figures = {f"architecture_{step}_{name}.png": draw_architecture(name) for step, name in enumerate(MODEL_NAMES, 1)}
+    steps = enumerate(list(MODELS)[:6], 1)
+    figures = {f"architecture_{step}_{name}.png": draw_architecture(name) for step, name in steps}
     figures |= {"architecture_final.png": draw_architecture("final"),
                 "receptive_field_block1.png": draw_receptive_field(digit), "dropout.png": draw_dropout()}
     for filename, fig in figures.items():

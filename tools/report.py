@@ -10,12 +10,13 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-from helpers import validation  # noqa: E402  (after the backend is chosen)
-from helpers.models import MODEL_NAMES  # noqa: E402
-from helpers.plots import ablation_rows, last_epochs_line, plot_steps, seed_line, time_to_target  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402  (after the backend is chosen)
+
+from helpers.plots import last_epochs_line  # noqa: E402
 from helpers.runtime import REPO_ROOT, RESULTS_DIR  # noqa: E402
-from helpers.scorecard import STEP_LABELS, scorecard_markdown, step_study  # noqa: E402
-from helpers.train import accuracies  # noqa: E402
+from helpers.stats import compare  # noqa: E402
+from tools import validation  # noqa: E402
+from tools.scorecard import MODEL_NAMES, TARGET, accuracies, scorecard_markdown, step_study  # noqa: E402
 
 NOTEBOOKS = {
     "bad": "01_bad_network", "no_relu": "02_no_final_relu", "new_arch": "03_new_architecture",
@@ -110,13 +111,78 @@ def results_markdown(results_dir=RESULTS_DIR):
     return "\n".join(lines)
 
 
+# The series figure's points, in story order: (label, study); "new_arch_plain" is step 3 trained as step 2 was.
+SERIES = [("1 bad", "bad"), ("2 no ReLU on the logits", "no_relu"),
+          ("3 new architecture, plain training", "new_arch_plain"), ("3 ... with the recipe", "new_arch"),
+          ("4 BatchNorm", "batchnorm"), ("5 Dropout", "dropout"), ("6 GAP", "gap"), ("capstone", "final")]
+
+
 def save_series_figure(results_dir=RESULTS_DIR, path=REPO_ROOT / "images" / "series.png"):
-    """images/series.png: every step's and the capstone's final test accuracy per seed, the picture the README and the
-    book open with."""
-    rows = [{"label": STEP_LABELS[name], "accs": accuracies(study)} for _, name in STEPS
-            if (study := step_study(name, results_dir))]
-    if rows:
-        plot_steps(rows, save=path)
+    """images/series.png, the picture the README and the book open with: every step's final-epoch test error against
+    its parameters, both on log scales, seeds as small dots, the means joined in story order, the 99.4% line."""
+    points = [(label, study) for label, name in SERIES if (study := step_study(name, results_dir))]
+    if not points:
+        return
+    fig, ax = plt.subplots(figsize=(9, 5.2))
+    means = []
+    for k, (label, study) in enumerate(points):
+        errors = [100 - acc for acc in accuracies(study)]
+        ax.plot([study["params"]] * len(errors), errors, ".", color=f"C{k}", alpha=0.6, markersize=5)
+        means.append((study["params"], statistics.mean(errors)))
+        ax.plot(*means[-1], "o", color=f"C{k}", markersize=9,
+                label=f"{label}: {study['params']:,} parameters, {study['epochs']} epoch(s), {len(errors)} seed(s), "
+                      f"mean {100 - means[-1][1]:.2f}%")
+    ax.plot(*zip(*means), color="gray", linewidth=1, zorder=0)
+    ax.axhline(100 - TARGET, color="red", linewidth=1, linestyle="--")
+    ax.annotate(f"{TARGET}% accuracy", (means[0][0], 100 - TARGET), xytext=(0, -12), textcoords="offset points",
+                ha="right", fontsize=8, color="red")
+    ax.set(xscale="log", yscale="log", xlabel="parameters (log scale)", ylabel="test error at the final epoch, % (log "
+           "scale)", title="The series: test error against parameters, each step joined to the next (dots: seeds)")
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(fontsize=7, loc="upper left")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def seed_line(study):
+    accs = accuracies(study)
+    return (f"{study['model']}, {study['params']:,} parameters, {study['epochs']} epochs, {len(accs)} seeds "
+            f"({', '.join(str(run['seed']) for run in study['runs'])}), final epoch: min {min(accs):.2f}%, "
+            f"mean {statistics.mean(accs):.2f}%, max {max(accs):.2f}%")
+
+
+def time_to_target(history, target=TARGET):
+    """How long the run took on its device, and the first epoch whose test accuracy reached `target` (reported,
+    never used to stop: the schedule always runs to its end, and the figure we quote is the last epoch)."""
+    seconds = [e["seconds"] for e in history["epochs"]]
+    line = (f"{history['model']}: the {len(seconds)}-epoch schedule took {minutes(sum(seconds))} of training "
+            f"on {history['device']} ({history.get('threads', '?')} thread(s), torch {history.get('torch', '?')})")
+    reached = [e["epoch"] for e in history["epochs"] if e["test_acc"] >= target]
+    if reached:
+        line += (f"; test accuracy first reached {target}% at epoch {reached[0]}, after "
+                 f"{minutes(sum(seconds[: reached[0]]))}")
+    return line + f"; final epoch {history['epochs'][-1]['test_acc']:.2f}%"
+
+
+def minutes(seconds):
+    return f"{seconds / 60:.1f} minutes ({seconds:.0f} s)"
+
+
+def ablation_rows(ablation):
+    """One row per ingredient taken away: every seed's final-epoch test accuracy, min, mean and max, and the paired
+    change against the first row (the unchanged recipe) with its verdict."""
+    rows, reference = [], ablation["rows"][0]
+    for row in ablation["rows"]:
+        accs = accuracies(row)
+        entry = {"taken away": row["removed"], "params": f"{row['params']:,}",
+                 "per seed": " ".join(f"{a:.2f}" for a in accs), "min": f"{min(accs):.2f}",
+                 "mean": f"{statistics.mean(accs):.2f}", "max": f"{max(accs):.2f}", "paired change": ""}
+        if row is not reference:
+            result = compare(reference, row)
+            entry["paired change"] = f"{result['mean']:+.2f}: {result['verdict']}"
+        rows.append(entry)
+    return rows
 
 
 def update_readme(readme=REPO_ROOT / "README.md"):

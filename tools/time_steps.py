@@ -13,14 +13,14 @@ import json
 
 import torch
 
-from helpers.models import MODEL_NAMES
+from helpers.models import MODELS
 from helpers.runtime import RESULTS_DIR
 from helpers.train import FINAL_RECIPE, load_split, train_with_recipe
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--names", nargs="+", default=[*MODEL_NAMES[2:], "final"])
+    parser.add_argument("--names", nargs="+", default=list(MODELS)[2:])
     args = parser.parse_args()
     torch.set_num_threads(1)
     train, test = load_split("test")

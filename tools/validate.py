@@ -8,8 +8,10 @@ results/validation.jsonl: the record of how the recipe was chosen. The test set 
 """
 
 import argparse
+import functools
 import json
 
+from helpers.models import get_model
 from helpers.runtime import RESULTS_DIR, pick_device
 from helpers.train import RECIPE, train_seeds
 
@@ -27,7 +29,8 @@ def main():
     changes = {key: json.loads(value) for key, value in (item.split("=", 1) for item in args.set)}
     model_changes = {key: json.loads(value) for key, value in (item.split("=", 1) for item in args.model_set)}
     device = pick_device()
-    for _, history in train_seeds(args.model, args.seeds, "validation", device, model_changes, **changes):
+    model = functools.partial(get_model, args.model, **model_changes) if model_changes else args.model
+    for _, history in train_seeds(model, args.seeds, device, split="validation", **changes):
         record = {"model": args.model, "params": history["params"], "seed": history["seed"], "changes": changes,
                   "model_changes": model_changes, "note": args.note, "final_val_acc": history["epochs"][-1]["test_acc"],
                   "val_acc_by_epoch": [round(e["test_acc"], 2) for e in history["epochs"]],

@@ -4,9 +4,9 @@ by the series' one paired rule (helpers.stats), on the seeds both arms share."""
 import json
 import statistics
 
-from .runtime import REPO_ROOT
-from .stats import paired_comparison
-from .train import COLLAPSED_BELOW
+from helpers.runtime import REPO_ROOT
+from helpers.stats import paired_comparison
+from tools.scorecard import COLLAPSED_BELOW
 
 # Read from results/ even under the smoke switch: the record is data, nothing here writes it.
 RECORD = REPO_ROOT / "results" / "validation.jsonl"
