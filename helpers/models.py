@@ -41,7 +41,7 @@ class BadNet(nn.Module):
 
 def he_init(model):
     """He initialisation: weights drawn with a variance of 2 / fan-in, which keeps the scale of the activations through
-    ReLUs from layer to layer (PyTorch's default draws them smaller). Part of the classes of steps 3 to 6."""
+    ReLUs from layer to layer (PyTorch's default draws them smaller). Part of every class from step 3 on."""
     for module in model.modules():
         if isinstance(module, nn.Conv2d):
             nn.init.kaiming_normal_(module.weight, nonlinearity="relu")
@@ -303,7 +303,7 @@ def show_code(thing):
 
 
 def show_diff(before, after):
-    """Print the line diff between two steps' classes (class line and docstring left out): the lines that step
+    """Print the line diff between two steps' classes, by name (class line and docstring left out): the lines that step
     `after` changed, computed from the classes themselves so that it can never drift from the code."""
 
     def body(name):

@@ -1,6 +1,6 @@
 """The one rule that judges every comparison in the series: paired seeds, a mean difference, its 95% t interval.
-Two runs trained with the same seed share their batch order and augmentation and are measured on the same images,
-so the noise of their difference is the spread of the per-seed differences, not the noise of either accuracy."""
+Runs with the same seed start from the same random state and are measured on the same images: the noise of their
+difference is the spread of the per-seed differences, not the noise of either accuracy."""
 
 import math
 import statistics

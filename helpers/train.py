@@ -6,10 +6,12 @@ import json
 import pickle
 import time
 
+import cloudpickle
 import joblib
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from joblib.externals.loky.process_executor import BrokenProcessPool
 from tqdm.auto import tqdm
 
 from . import runtime
@@ -25,7 +27,7 @@ RECIPE = {
     "batch_size": 128,
     "max_lr": 0.1,  # SGD; the learning rate follows `schedule`, stepped after every batch
     "schedule": "one_cycle",  # or "constant": max_lr throughout
-    "momentum": 0.9,  # one-cycle moves it too, against the learning rate: 0.95 -> 0.85 at the peak -> 0.95
+    "momentum": 0.9,  # used as such by "constant"; one-cycle replaces it: 0.95 -> 0.85 at the peak -> 0.95
     "nesterov": True,
     "weight_decay": 5e-4,
     "augment": {"degrees": 5.0, "shift": 1.0},  # per-image rotation (degrees) and shift (pixels)
@@ -71,9 +73,7 @@ def train_one_epoch(model, batches, optimizer, scheduler=None, clip_grad_norm=No
 def evaluate(model, images, labels):
     """(mean loss, accuracy in percent) on a whole split, in eval mode."""
     log_probs = predict(model, images)
-    loss = F.nll_loss(log_probs, labels).item()
-    accuracy = (log_probs.argmax(dim=1) == labels).float().mean().item() * 100
-    return loss, accuracy
+    return F.nll_loss(log_probs, labels).item(), (log_probs.argmax(dim=1) == labels).float().mean().item() * 100
 
 
 def fit(model, batches, test, epochs, optimizer, scheduler=None, clip_grad_norm=None, verbose=True):
@@ -137,8 +137,7 @@ def build(model):
     if isinstance(model, str):
         return get_model(model)
     if isinstance(model, nn.Module):
-        raise TypeError("Pass the class (or a function that builds the model), not a built model: each seed must "
-                        "draw its own initial weights.")
+        raise TypeError("Pass the class (or a function that builds it), not a built model: each seed draws weights.")
     return model()
 
 
@@ -159,12 +158,13 @@ def train_with_recipe(model, train, test, seed, device="cpu", verbose=True, **ch
             print(f"SMOKE MODE: {epochs} epochs on {len(train[1])} images, tested on {len(test[1])} images.")
     runtime.seed_everything(seed, verbose=verbose)
     net = build(model).to(device)
+    train, test = (tuple(t.to(device) for t in pair) for pair in (train, test))
     optimizer = make_optimizer(net, recipe)
     batches = Batches(*train, batch_size=recipe["batch_size"], augment=recipe["augment"], seed=seed)
     scheduler = make_scheduler(optimizer, recipe, epochs * len(batches))
-    name = model if isinstance(model, str) else getattr(model, "__name__", type(model).__name__)
-    history = {"model": name, "params": count_params(net), "seed": seed, "device": str(device),
-               "threads": torch.get_num_threads(), "torch": torch.__version__, "recipe": recipe}
+    history = {"model": model if isinstance(model, str) else type(net).__name__, "params": count_params(net),
+               "seed": seed, "device": str(device), "threads": torch.get_num_threads(), "torch": torch.__version__,
+               "recipe": recipe}
     history["epochs"] = fit(net, batches, test, epochs, optimizer, scheduler, recipe["clip_grad_norm"], verbose)
     history["train_eval_acc"] = evaluate(net, *train)[1]
     if verbose:
@@ -172,6 +172,31 @@ def train_with_recipe(model, train, test, seed, device="cpu", verbose=True, **ch
     return net, history
 
 
+def train_seeds(model, seeds, device="cpu", split="test", n_train=None, **changes):
+    """Train `model` (a step's name, an nn.Module class, or a function that returns one; or a list of them, one after
+    the other) with the recipe (plus `changes`) once per seed; returns one (model, history) per model and seed.
+    `n_train` keeps the first n training images. On the CPU the runs go side by side, one thread each, so their
+    seconds are those of runs sharing the cores: one call for two networks keeps every core busy to the end."""
+    jobs = [(m, seed, device, split, n_train, changes) for m in (model if isinstance(model, list) else [model])
+            for seed in seeds]
+    sharing = min(len(jobs), joblib.cpu_count()) if torch.device(device).type == "cpu" else 1
+    load_split(split)  # here first, so that workers never download MNIST at the same time
+    runs = []
+    for job, (state, history) in zip(jobs, side_by_side(train_one_seed, jobs, device)):
+        net = build(job[0]).to(device)
+        net.load_state_dict(state)
+        history["side_by_side"] = sharing
+        runs.append((net, history))
+        named = f"{history['model']}, " if isinstance(model, list) else ""
+        seconds = sum(e["seconds"] for e in history["epochs"])
+        print(f"{named}seed {history['seed']}: final test accuracy {history['epochs'][-1]['test_acc']:.2f}%, train "
+              f"accuracy {history['train_eval_acc']:.2f}% (eval mode), {seconds:.0f} s")
+    if runtime.SMOKE:
+        print("SMOKE MODE: these runs are a few batches long; no number above means anything.")
+    return runs
+
+
+# The plumbing of train_seeds: the data once per process, one run, and runs side by side.
 @functools.lru_cache(maxsize=2)
 def load_split(split):
     """(train, test) on the CPU, cached: "test" (60,000 / 10,000) or "validation" (training images :50,000 / rest)."""
@@ -186,9 +211,7 @@ def load_split(split):
 def train_one_seed(model, seed, device, split, n_train, changes):
     """One run of train_seeds; returns the weights (on the CPU) and the history."""
     train, test = load_split(split)
-    if n_train:
-        train = tuple(t[:n_train] for t in train)
-    train, test = (tuple(t.to(device) for t in pair) for pair in (train, test))
+    train = tuple(t[:n_train] for t in train) if n_train else train
     net, history = train_with_recipe(model, train, test, seed, device=device, verbose=False, **changes)
     history.update({"n_train": n_train} if n_train else {})
     return {k: v.cpu() for k, v in net.state_dict().items()}, history
@@ -200,15 +223,15 @@ def side_by_side(function, jobs, device="cpu"):
     carries a class defined in a notebook cell to the workers; jobs that cannot travel run here, one by one."""
     if torch.device(device).type != "cpu":
         return [function(*job) for job in jobs]
-    workers = min(len(jobs), joblib.cpu_count())
-    if workers > 1:
-        try:
-            return joblib.Parallel(n_jobs=workers, backend="loky")(
-                joblib.delayed(one_thread)(function, *job) for job in jobs)
-        except (pickle.PicklingError, AttributeError, ModuleNotFoundError) as exc:
-            print(f"These runs cannot go to worker processes ({type(exc).__name__}); training them one by one.")
-    threads = torch.get_num_threads()
+    threads, workers = torch.get_num_threads(), min(len(jobs), joblib.cpu_count())
     try:
+        if workers > 1:
+            cloudpickle.dumps(jobs)  # as loky sends them: a class defined in a notebook cell travels by value
+            return joblib.Parallel(n_jobs=workers, backend="loky")(joblib.delayed(one_thread)(function, *job)
+                                                                   for job in jobs)
+        return [one_thread(function, *job) for job in jobs]
+    except (pickle.PicklingError, BrokenProcessPool) as exc:  # a job that cannot travel, or not be rebuilt there
+        print(f"These runs cannot go to worker processes ({type(exc).__name__}); training them one by one.")
         return [one_thread(function, *job) for job in jobs]
     finally:
         torch.set_num_threads(threads)
@@ -217,29 +240,6 @@ def side_by_side(function, jobs, device="cpu"):
 def one_thread(function, *args):  # a run's numbers depend on its seed and thread count: one thread, alone or not
     torch.set_num_threads(1)
     return function(*args)
-
-
-def train_seeds(model, seeds, device="cpu", split="test", n_train=None, **changes):
-    """Train `model` (a step's name, an nn.Module class, or a function that returns one; or a list of them, one after
-    the other) with the recipe (plus `changes`) once per seed; returns one (model, history) per model and seed.
-    `n_train` keeps the first n training images. On the CPU the runs go side by side, one thread each, so their
-    seconds are those of runs sharing the cores: one call for two networks keeps every core busy to the end."""
-    jobs = [(m, seed, device, split, n_train, changes) for m in (model if isinstance(model, list) else [model])
-            for seed in seeds]
-    sharing = min(len(jobs), joblib.cpu_count()) if torch.device(device).type == "cpu" else 1
-    runs = []
-    for job, (state, history) in zip(jobs, side_by_side(train_one_seed, jobs, device)):
-        net = build(job[0]).to(device)
-        net.load_state_dict(state)
-        history["side_by_side"] = sharing
-        runs.append((net, history))
-        named = f"{history['model']}, " if isinstance(model, list) else ""
-        seconds = sum(e["seconds"] for e in history["epochs"])
-        print(f"{named}seed {history['seed']}: final test accuracy {history['epochs'][-1]['test_acc']:.2f}%, train "
-              f"accuracy {history['train_eval_acc']:.2f}% (eval mode), {seconds:.0f} s")
-    if runtime.SMOKE:
-        print("SMOKE MODE: these runs are a few batches long; no number above means anything.")
-    return runs
 
 
 def seed_summary(runs):

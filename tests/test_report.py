@@ -90,7 +90,7 @@ def test_the_scorecard_is_generated_from_saved_studies(tmp_path):
     assert [row["step"] for row in rows] == ["3 new_arch", "4 batchnorm"]
     assert rows[0]["test acc: mean +- SD"] == "99.45 +- 0.05" and rows[0]["s / epoch"] == "20.0 (1 thread)"
     assert rows[0]["payoff"].startswith("the recipe against the reference's plain training, 15 epochs: +0.42 points")
-    assert rows[0]["payoff"].endswith("better") and rows[1]["payoff"] == ""  # no bold-recipe studies saved
+    assert rows[0]["payoff"].endswith("better") and rows[1]["payoff"] == ""  # no two-convs nor bold studies saved
     assert rows[1]["change against the previous step"].endswith("no difference shown")
     assert rows[0]["mean first >= 99.4%"] == "epoch 2"  # the mean of the epoch-2 figures is 99.45
     assert "| 3 new_arch | 12,090 |" in scorecard.scorecard_markdown(tmp_path)
@@ -132,3 +132,14 @@ def test_the_recipe_table_describes_the_plain_training_too():
     table = recipe_table({**RECIPE, **PLAIN_TRAINING})
     assert "SGD, momentum, weight decay 0" in table and "learning rate 0.01 throughout" in table
     assert "augmentation       none" in table and "Nesterov" in recipe_table(RECIPE)
+
+
+def test_a_verdict_that_only_just_clears_zero_is_called_thin():
+    def study(accs):
+        return {"params": 1, "epochs": 15, "runs": [{"seed": s, "final_test_acc": a} for s, a in enumerate(accs, 1)]}
+
+    # differences 0.10, 0.05, 0.05, 0.10, 0.05 (step 4's shape): mean 0.07, the lower end just above zero
+    thin = scorecard.verdict_text(scorecard.compare(study([99.0] * 5), study([99.10, 99.05, 99.05, 99.10, 99.05])))
+    assert "better (thin: the interval ends +0.0" in thin
+    clear = scorecard.verdict_text(scorecard.compare(study([99.0] * 5), study([99.5, 99.6, 99.55, 99.5, 99.6])))
+    assert clear.endswith("5 paired seeds): better")

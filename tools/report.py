@@ -74,12 +74,14 @@ def results_markdown(results_dir=RESULTS_DIR):
                                                           if sharing > 1 else ".")]
     card = scorecard_markdown(results_dir)
     if card:
-        lines += ["", "The scorecard (notebooks 6 and 7): what each step costs and buys. The change and payoff columns "
-                      "use the series' one paired rule (95% t interval over the seeds both sides share); the "
-                      "capstone's change is against step 6, both of its changes together. Seconds per epoch: steps 3 "
-                      "to 6 and the capstone measured alone on one thread, each with its own recipe (`python -m "
-                      "tools.time_steps`), steps 1 and 2 from their notebook's run on two threads. The last column is "
-                      "the first epoch after which the mean over the seeds reached 99.4%.", "", card]
+        lines += ["", "The scorecard: what each step costs and buys. The change column sets each step against the "
+                      "previous one, the payoff column gives the controlled experiments of its notebook, both by the "
+                      "series' one paired rule (95% t interval over the seeds both sides share; \"thin\" where a "
+                      "verdict's interval ends within 0.05 points of zero); the capstone's change is against step 6, "
+                      "both of its changes together. Seconds per epoch: steps 3 to 6 and the capstone measured alone "
+                      "on one thread, each with its own recipe (`python -m tools.time_steps`), steps 1 and 2 from "
+                      "their notebook's run on two threads. The last column is the first epoch after which the mean "
+                      "over the seeds reached 99.4%.", "", card]
     ablation = results_dir / "ablation.json"
     if ablation.exists():
         study = json.loads(ablation.read_text())
