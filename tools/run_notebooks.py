@@ -19,6 +19,18 @@ from nbconvert.preprocessors import CoalesceStreamsPreprocessor, ExecutePreproce
 from helpers.runtime import REPO_ROOT, RESULTS_DIR, SMOKE
 
 
+def drop_progress_bars(notebook):
+    """Keep what a reader of the notebook sees: the one line per epoch, not the live progress bars (tqdm's text bars
+    leave carriage returns and blanks in stderr; its widgets, which GitHub cannot draw, leave a stuck 0% line)."""
+    CoalesceStreamsPreprocessor().preprocess(notebook, {})
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            cell.outputs = [out for out in cell.outputs if not (
+                (out.get("name") == "stderr" and not re.sub(r"[^\n\r]*\r", "", out.text).strip())
+                or "application/vnd.jupyter.widget-view+json" in out.get("data", {}))]
+    notebook.metadata.pop("widgets", None)
+
+
 def main(paths):
     paths = [Path(p).resolve() for p in paths] or sorted((REPO_ROOT / "notebooks").glob("*.ipynb"))
     record_path = RESULTS_DIR / "run_times.json"
@@ -31,13 +43,7 @@ def main(paths):
         start = time.perf_counter()
         ExecutePreprocessor(timeout=None).preprocess(notebook, {"metadata": {"path": str(path.parent)}})
         record["seconds"][path.stem] = round(time.perf_counter() - start, 1)
-        # Keep what a reader of the notebook sees: the one line per epoch, not the live progress bars (which tqdm
-        # clears when done, leaving only carriage returns and blanks in stderr).
-        CoalesceStreamsPreprocessor().preprocess(notebook, {})
-        for cell in notebook.cells:
-            if cell.cell_type == "code":
-                cell.outputs = [out for out in cell.outputs if not (
-                    out.get("name") == "stderr" and not re.sub(r"[^\n\r]*\r", "", out.text).strip())]
+        drop_progress_bars(notebook)
         nbformat.write(notebook, path)
         print(f"  {record['seconds'][path.stem]:.0f} s", flush=True)
         RESULTS_DIR.mkdir(parents=True, exist_ok=True)
