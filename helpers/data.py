@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 import torchvision
 
-from .runtime import REPO_ROOT
+from . import runtime
 
 MEAN, STD = 0.1307, 0.3081  # of the 60,000 training images, pixels scaled to 0..1
 BACKGROUND = (0.0 - MEAN) / STD  # a black pixel after normalization
@@ -17,7 +17,7 @@ BACKGROUND = (0.0 - MEAN) / STD  # a black pixel after normalization
 def load_mnist(train, root=None, device="cpu", download=True):
     """The whole split as (images, labels): float images (N, 1, 28, 28) normalized once, int64 labels, on `device`,
     from torchvision's MNIST under `root`, else $MNIST_ROOT, else data/ in the repository (downloaded if missing)."""
-    folder = Path(root or os.environ.get("MNIST_ROOT") or REPO_ROOT / "data")
+    folder = Path(root or os.environ.get("MNIST_ROOT") or runtime.REPO_ROOT / "data")
     try:
         dataset = torchvision.datasets.MNIST(folder, train=train, download=False)
     except RuntimeError:
@@ -27,8 +27,9 @@ def load_mnist(train, root=None, device="cpu", download=True):
             dataset = torchvision.datasets.MNIST(folder, train=train, download=True)
         except Exception as exc:  # no network, a proxy, a mirror down: all end the same way for the user
             raise FileNotFoundError(_missing(folder, f"downloading failed: {exc}")) from exc
-    images = ((dataset.data.float() / 255 - MEAN) / STD).unsqueeze(1)
-    return images.to(device), dataset.targets.to(device)
+    keep = runtime.SMOKE_TEST_EXAMPLES if runtime.SMOKE and not train else None  # smoke: a few test images, quick
+    images = ((dataset.data[:keep].float() / 255 - MEAN) / STD).unsqueeze(1)
+    return images.to(device), dataset.targets[:keep].to(device)
 
 
 def _missing(folder, why):

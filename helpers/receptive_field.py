@@ -1,7 +1,6 @@
-"""Receptive fields read off the model itself: hooks record the layers in the order the forward pass runs them.
-For each layer: rf_out = rf_in + (effective_kernel - 1) * jump_in and jump_out = jump_in * stride, where
-effective_kernel = dilation * (kernel - 1) + 1 and `jump` is the distance, in input pixels, between neighbouring
-outputs. Layers that keep the geometry (BatchNorm, activations, Dropout, Flatten) get no row."""
+"""Receptive fields read off the model itself, layer by layer in forward order: rf_out = rf_in + (effective_kernel - 1)
+* jump_in and jump_out = jump_in * stride, with effective_kernel = dilation * (kernel - 1) + 1 and `jump` the distance
+in input pixels between neighbouring outputs. Layers that keep the geometry (BatchNorm, ReLU, Dropout) get no row."""
 
 import torch
 import torch.nn as nn

@@ -7,7 +7,7 @@ from pathlib import Path
 import torch
 
 # The one smoke switch: MNIST_SMOKE=1 makes every training a few batches of a few epochs, so CI can execute the
-# notebooks in minutes. It is read here, and acts where epochs and examples are counted (train.train_with_recipe).
+# notebooks in minutes. It is read here; it acts in train.train_with_recipe and on the test split of load_mnist.
 SMOKE = os.environ.get("MNIST_SMOKE", "0") not in ("", "0")
 SMOKE_EPOCHS, SMOKE_TRAIN_EXAMPLES, SMOKE_TEST_EXAMPLES = 2, 640, 1000
 

@@ -2,6 +2,8 @@ import pytest
 
 from helpers import load_mnist, runtime
 
+runtime.SMOKE = False  # before any fixture loads MNIST: the unit tests check the real behaviour (see full_mode)
+
 
 @pytest.fixture(autouse=True)
 def full_mode(monkeypatch):
