@@ -7,7 +7,6 @@ import matplotlib.pyplot as plt
 import torch
 from IPython.display import Image, display
 
-from .data import MEAN, STD
 from .models import predict
 from .runtime import REPO_ROOT
 from .stats import by_seed, compare, paired_comparison
@@ -39,25 +38,6 @@ def plot_history(history, title=None):
     fig.suptitle(title or f"{history['model']} ({history['params']:,} parameters), seed {history['seed']}")
     fig.tight_layout()
     plt.show()
-
-
-def show_misclassified(model, images, labels, count=24, columns=8):
-    """The first `count` test images the model gets wrong, titled 'predicted (true)'; returns how many it missed."""
-    log_probs = predict(model, images)
-    predicted = log_probs.argmax(dim=1)
-    wrong = (predicted != labels).nonzero().flatten()
-    shown = wrong[:count].tolist()
-    rows = max(1, -(-len(shown) // columns))
-    fig, axes = plt.subplots(rows, columns, figsize=(1.4 * columns, 1.6 * rows), squeeze=False)
-    for ax in axes.flat:
-        ax.axis("off")
-    for ax, i in zip(axes.flat, shown):
-        ax.imshow((images[i, 0] * STD + MEAN).cpu().numpy(), cmap="gray_r")
-        ax.set_title(f"{predicted[i].item()} ({labels[i].item()})", fontsize=10)
-    fig.suptitle(f"{len(wrong)} of {len(labels):,} test images misclassified: predicted (true)", fontsize=11)
-    fig.tight_layout()
-    plt.show()
-    return len(wrong)
 
 
 def plot_confusion(model, images, labels, title="confusion matrix"):
@@ -160,7 +140,7 @@ def plot_paired(studies, key="final_test_acc", ylabel="final test accuracy (%)")
     for seed in seeds:
         lines.plot(range(len(labels)), [v[seed] for v in values], "o-", alpha=0.7, label=f"seed {seed}")
     lines.set_xticks(range(len(labels)), labels, fontsize=8, rotation=15)
-    lines.set(ylabel=ylabel, title="each seed, step to step")
+    lines.set(ylabel=ylabel, title="each seed, a line from run to run")
     lines.legend(fontsize=7)
     for x in range(1, len(labels)):
         result = paired_comparison(values[x - 1], values[x])

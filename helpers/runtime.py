@@ -7,13 +7,23 @@ from pathlib import Path
 import torch
 
 # The one smoke switch: MNIST_SMOKE=1 makes every training a few batches of a few epochs, so CI can execute the
-# notebooks in minutes. It is read here; it acts in train.train_with_recipe and on the test split of load_mnist.
+# notebooks in minutes. It is read here; it acts in smoke_cut (for every training) and on load_mnist's test split.
 SMOKE = os.environ.get("MNIST_SMOKE", "0") not in ("", "0")
 SMOKE_EPOCHS, SMOKE_TRAIN_EXAMPLES, SMOKE_TEST_EXAMPLES = 2, 640, 1000
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # Smoke runs write their (meaningless) results aside, so they never overwrite those of a full run.
 RESULTS_DIR = REPO_ROOT / "results" / "smoke" if SMOKE else REPO_ROOT / "results"
+
+
+def smoke_cut(train, test, epochs, verbose=True):
+    """Under the smoke switch, at most SMOKE_EPOCHS epochs on the first few images; otherwise all of them, unchanged."""
+    if not SMOKE:
+        return train, test, epochs
+    train, test = tuple(t[:SMOKE_TRAIN_EXAMPLES] for t in train), tuple(t[:SMOKE_TEST_EXAMPLES] for t in test)
+    if verbose:
+        print(f"SMOKE MODE: {min(epochs, SMOKE_EPOCHS)} epochs on {len(train[1])} images, tested on {len(test[1])}.")
+    return train, test, min(epochs, SMOKE_EPOCHS)
 
 
 def seed_everything(seed, verbose=True):

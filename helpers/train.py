@@ -149,13 +149,7 @@ def train_with_recipe(model, train, test, seed, device="cpu", verbose=True, **ch
     if unknown:
         raise ValueError(f"Unknown recipe keys {sorted(unknown)}; the recipe has {sorted(RECIPE)}.")
     recipe = {**RECIPE, **changes}
-    epochs = recipe["epochs"]
-    if runtime.SMOKE:  # the smoke switch: a few epochs on a few images, so that CI runs every notebook in minutes
-        epochs = min(epochs, runtime.SMOKE_EPOCHS)
-        train = tuple(t[: runtime.SMOKE_TRAIN_EXAMPLES] for t in train)
-        test = tuple(t[: runtime.SMOKE_TEST_EXAMPLES] for t in test)
-        if verbose:
-            print(f"SMOKE MODE: {epochs} epochs on {len(train[1])} images, tested on {len(test[1])} images.")
+    train, test, epochs = runtime.smoke_cut(train, test, recipe["epochs"], verbose)  # CI's few batches, or all
     runtime.seed_everything(seed, verbose=verbose)
     net = build(model).to(device)
     train, test = (tuple(t.to(device) for t in pair) for pair in (train, test))

@@ -32,3 +32,24 @@ def test_every_choice_names_arms_that_exist_in_the_committed_record():
     record = validation.load_record()
     for question, before, after in validation.CHOICES:
         assert validation.arm(record, before) and validation.arm(record, after), question
+
+
+def test_every_run_of_the_committed_record_has_a_plain_label_and_a_question():
+    record = validation.load_record()
+    assert validation.unlabelled(record) == []
+    rows = validation.judged_record(record)
+    assert sum(len(row["seeds"].split(", ")) for row in rows) == len(record)  # each run in exactly one arm
+    assert not any("_" in row["tried"] for row in rows)  # no internal run names such as A_R_do05b2
+
+
+def test_each_arm_is_judged_against_its_baseline_on_shared_seeds_only():
+    record = (runs("base", [(100, 99.30), (101, 99.28), (102, 99.31)])
+              + runs("variant", [(100, 99.40), (101, 99.40), (102, 99.42), (103, 10.0)])
+              + runs("elsewhere", [(104, 99.0)]))
+    questions = [("q", [("the baseline", ["base"], None), ("a variant", ["variant"], "the baseline"),
+                        ("unpaired", ["elsewhere"], "the baseline")])]
+    rows = validation.judged_record(record, questions)
+    assert [row["verdict"] for row in rows] == ["baseline", "better", "no seed in common: cannot be paired"]
+    assert round(rows[1]["change"], 2) == 0.11 and rows[1]["seeds"] == "100, 101, 102, 103"
+    assert validation.unlabelled(record, questions) == []
+    assert validation.unlabelled(record + runs("stray", [(100, 99.0)]), questions) == ["stray"]

@@ -19,14 +19,20 @@ from nbconvert.preprocessors import CoalesceStreamsPreprocessor, ExecutePreproce
 from helpers.runtime import REPO_ROOT, RESULTS_DIR, SMOKE
 
 
+# loky's notice that an idle worker process timed out and was replaced: it changes no result, and names a path.
+LOKY_NOTICE = "UserWarning: A worker stopped while some jobs were given to the executor"
+
+
 def drop_progress_bars(notebook):
     """Keep what a reader of the notebook sees: the one line per epoch, not the live progress bars (tqdm's text bars
-    leave carriage returns and blanks in stderr; its widgets, which GitHub cannot draw, leave a stuck 0% line)."""
+    leave carriage returns and blanks in stderr; its widgets, which GitHub cannot draw, leave a stuck 0% line), nor
+    loky's notice of a replaced worker process."""
     CoalesceStreamsPreprocessor().preprocess(notebook, {})
     for cell in notebook.cells:
         if cell.cell_type == "code":
             cell.outputs = [out for out in cell.outputs if not (
-                (out.get("name") == "stderr" and not re.sub(r"[^\n\r]*\r", "", out.text).strip())
+                (out.get("name") == "stderr" and (not re.sub(r"[^\n\r]*\r", "", out.text).strip()
+                                                  or LOKY_NOTICE in out.text))
                 or "application/vnd.jupyter.widget-view+json" in out.get("data", {}))]
     notebook.metadata.pop("widgets", None)
 

@@ -1,5 +1,5 @@
-"""The validation record (results/validation.jsonl): every run that chose a setting, grouped, and each choice judged
-by the series' one paired rule (helpers.stats), on the seeds both arms share."""
+"""The validation record (results/validation.jsonl): every run that chose a setting, under a plain label, grouped by
+the question it asked, each variant judged against its baseline by the series' one paired rule (helpers.stats)."""
 
 import json
 import statistics
@@ -11,6 +11,122 @@ from tools.scorecard import COLLAPSED_BELOW
 # Read from results/ even under the smoke switch: the record is data, nothing here writes it.
 RECORD = REPO_ROOT / "results" / "validation.jsonl"
 
+# Every arm of the record: (plain label, the beginnings of its runs' notes, the label of the arm it is judged
+# against, or None for a baseline), grouped by the question the runs asked, in the order they were made.
+# "The 5,818 network" is run "A" of an earlier family (no padding, GAP): the capstone's widths come from it.
+EARLY, A, BOLD_A = "baseline (5,982 parameters)", "the 5,818 network, batch 128, peak 0.1", "batch 64 and peak 0.2"
+NO_BN = "without BatchNorm: batch 64, peak 0.2"
+G = "more channels in block 1: widths 8,10,16 | 8 | 10,12,12"
+H = "more channels in block 1: widths 10,10,16 | 8 | 10,12,12"
+QUESTIONS = [
+    ("1. An earliest network (5,982 parameters, Dropout 0.05 after every convolution), seed 100: its recipe", [
+        (EARLY, ["baseline recipe"], None),
+        ("peak 0.2, weight decay 1e-4, label smoothing 0.1", ["higher lr, less wd"], EARLY),
+        ("without Dropout", ["no dropout"], EARLY),
+        ("lighter augmentation (5 degrees, 1 pixel)", ["lighter augmentation"], EARLY),
+        ("wider block 2 (8,338 parameters), lighter augmentation", ["capacity in block 2"], EARLY),
+        ("He initialisation, wider block 2, lighter augmentation", ["He init, 8.3K"], EARLY)]),
+    ("2. The 5,818 network (widths 8,8,12 | 8 | 12,12,16): its architecture, seeds 100-101", [
+        (A, ["A: "], None),
+        ("padding 1,1,0 in block 2 (GAP over 9x9)", ["B: "], A),
+        ("padding 1,1,1 in block 2 (GAP over 11x11)", ["C: "], A),
+        ("four convolutions in block 2 (5,894 parameters)", ["D: "], A),
+        ("other widths, padding 1,1,0 in block 2 (5,886 parameters)", ["F: "], A),
+        (G, ["G: "], A),
+        (H, ["H: "], A),
+        ("Dropout 0.05 after every convolution", ["A_do05:"], A)]),
+    ("3. The 5,818 network: batch, learning rate, weight decay, augmentation, seeds 100-101", [
+        ("batch 64", ["A_bs64:"], A),
+        ("batch 32", ["A_bs32:"], A),
+        ("peak 0.2", ["A_lr02:"], A),
+        ("peak 0.4", ["A_lr04:"], A),
+        (BOLD_A, ["A_bs64_lr02:"], A),
+        ("weight decay 1e-4 instead of 5e-4", ["A_wd1e4:"], A),
+        ("without augmentation", ["A_noaug:"], A),
+        ("widths 8,10,16 | 8 | 10,12,12, peak 0.2", ["G_lr02:"], G),
+        ("widths 10,10,16 | 8 | 10,12,12, peak 0.2", ["H_lr02:"], H)]),
+    ("4. The 5,818 network at batch 64 and peak 0.2: the other ingredients, seeds 100-101", [
+        ("without augmentation, batch 64 and peak 0.2", ["A_R_noaug:"], BOLD_A),
+        ("a step schedule instead of one-cycle", ["A_R_step:"], BOLD_A),
+        ("gradient clipping at 1.0", ["A_R_clip1:", "final + gradient clipping at 1.0"], BOLD_A),
+        ("Dropout 0.05 after every convolution, batch 64 and peak 0.2", ["A_R_do05:"], BOLD_A),
+        ("Dropout 0.05 after the 1x1 and block-2 convolutions", ["A_R_do05b2:"], BOLD_A),
+        ("Dropout 0.05 on the last maps", ["A_R_do05last:"], BOLD_A),
+        ("Dropout 0.1 on the last maps", ["A_R_do10last:"], BOLD_A),
+        ("Dropout 0.05 after GAP", ["A_R_gapdo05:"], BOLD_A),
+        ("Dropout 0.1 after GAP", ["A_R_gapdo10:"], BOLD_A)]),
+    ("5. The 5,818 network without BatchNorm (a 5x5 head, 9,582 parameters): which recipe it survives", [
+        (NO_BN, ["A3_bs64_lr02:"], None),
+        ("without BatchNorm: batch 64, peak 0.15", ["A3_bs64_lr015:"], NO_BN),
+        ("without BatchNorm: batch 32, peak 0.1", ["A3_bs32:"], NO_BN),
+        ("without BatchNorm: batch 64, peak 0.2, clipping at 1.0", ["A3_R_clip1:"], NO_BN),
+        ("without BatchNorm: batch 64, peak 0.2, clipping at 2.0", ["A3_R_clip2:"], NO_BN)]),
+    ("6. The series' networks (steps 3 and 6), batch 128, peak 0.1, before gradient clipping", [
+        ("step 3 (12,090 parameters)", ["v2: step-3 network (no BatchNorm), 8.3K"], None),
+        ("step 3 with clipping at 2.0 (the recipe)", ["v2: step-3 network (no BatchNorm), batch 128"],
+         "step 3 (12,090 parameters)"),
+        ("step 6 without Dropout (8,338 parameters)", ["v2: final network (GAP, no Dropout)"], None),
+        ("step 6 (Dropout 0.1)", ["v2: step-6 network"], "step 6 without Dropout (8,338 parameters)")]),
+    ("7. The capstone's choices (the recipe as it is now), seeds 100-102", [
+        ("step 6, RECIPE", ["capstone change 1: step 6 under RECIPE"], None),
+        ("step 6, bold recipe", ["capstone change 1: step 6 under the bold"], "step 6, RECIPE"),
+        ("5,818 (capstone widths), bold recipe", ["capstone change 2: step 6 narrowed to 5,818 (widths only"],
+         "step 6, bold recipe"),
+        ("5,818 without Dropout, bold recipe", ["capstone change 2: step 6 narrowed to 5,818, Dropout off"],
+         "5,818 (capstone widths), bold recipe"),
+        ("5,818 without Dropout, RECIPE", ["capstone change 2, control"], "5,818 without Dropout, bold recipe"),
+        ("4,614 without Dropout, bold recipe", ["capstone change 2 (stretch)"], "5,818 without Dropout, bold recipe")]),
+]
+
+
+def load_record(path=RECORD):
+    """Every validation run, one dict per line of the record, in the order they were made."""
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def arm(record, prefixes):
+    """{seed: final validation accuracy} of the runs whose note begins with one of `prefixes`."""
+    return {run["seed"]: run["final_val_acc"] for run in record if run["note"].startswith(tuple(prefixes))}
+
+
+def unlabelled(record, questions=QUESTIONS):
+    """The notes of runs that no arm of `questions` claims (none, for the committed record)."""
+    prefixes = tuple(p for _, arms in questions for _, ps, _ in arms for p in ps)
+    return sorted({run["note"] for run in record if not run["note"].startswith(prefixes)})
+
+
+def judged_record(record, questions=QUESTIONS):
+    """One row per arm: its question, label, parameters, seeds, mean and lowest final validation accuracy, and the
+    paired change against its baseline on the seeds both share, with the rule's verdict."""
+    rows, labels = [], {label: prefixes for _, arms in questions for label, prefixes, _ in arms}
+    for question, arms in questions:
+        for label, prefixes, against in arms:
+            runs = [run for run in record if run["note"].startswith(tuple(prefixes))]
+            accs = [run["final_val_acc"] for run in runs]
+            row = {"question": question, "tried": label, "params": runs[0]["params"],
+                   "seeds": ", ".join(str(run["seed"]) for run in runs), "mean": round(statistics.mean(accs), 2),
+                   "min": round(min(accs), 2), "against": against or "", "change": None, "verdict": "baseline"}
+            if against:
+                base = arm(record, labels[against])
+                shared = sorted(set(base) & {run["seed"] for run in runs})
+                if not shared:
+                    row["verdict"] = "no seed in common: cannot be paired"
+                else:
+                    result = paired_comparison(base, arm(record, prefixes))
+                    row.update(change=result["mean"], verdict=result["verdict"])
+            rows.append(row)
+    return rows
+
+
+def collapsed_runs(record):
+    """The runs that collapsed (final validation accuracy below COLLAPSED_BELOW), under their plain labels."""
+    label = {p: name for _, arms in QUESTIONS for name, ps, _ in arms for p in ps}
+    return [{"tried": next((name for p, name in label.items() if run["note"].startswith(p)), run["note"]),
+             "seed": run["seed"], "final val acc": f"{run['final_val_acc']:.2f}"}
+            for run in record if run["final_val_acc"] < COLLAPSED_BELOW]
+
+
+# Kept for notebooks 7 and 9 as committed, until the appendix replaces notebook 9 (issue 22).
 # The choices the record was made for: (question, runs of the baseline, runs of the variant), each arm named by the
 # beginnings of its runs' notes. A4 = the 5,818-parameter network of an earlier version, batch 64 and peak 0.2.
 CHOICES = [
@@ -39,11 +155,6 @@ CHOICES = [
 ]
 
 
-def load_record(path=RECORD):
-    """Every validation run, one dict per line of the record, in the order they were made."""
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-
-
 def effective_recipe(run):
     """Batch size and peak learning rate a run really used, and its other changes. Runs made before the record kept
     the whole recipe stored their changes to the baseline of the time: batch 128, peak 0.1."""
@@ -66,11 +177,6 @@ def grouped_runs(record):
     return rows
 
 
-def arm(record, prefixes):
-    """{seed: final validation accuracy} of the runs whose note begins with one of `prefixes`."""
-    return {run["seed"]: run["final_val_acc"] for run in record if run["note"].startswith(tuple(prefixes))}
-
-
 def judged_choices(record, choices=CHOICES):
     """Each choice as a row: the seeds of each arm, the seeds they share, the per-seed differences, and the verdict."""
     rows = []
@@ -87,12 +193,3 @@ def judged_choices(record, choices=CHOICES):
                        mean=f"{result['mean']:+.2f}", verdict=result["verdict"])
         rows.append(row)
     return rows
-
-
-def collapsed_runs(record):
-    """The runs that collapsed (final validation accuracy below COLLAPSED_BELOW), with their recipe."""
-    return [{"run": run["note"].split(":")[0], "params": run["params"], "seed": run["seed"],
-             "batch, peak lr": "{}, {:g}".format(*effective_recipe(run)[:2]),
-             "clipping": (run.get("recipe") or run["changes"]).get("clip_grad_norm") or "none",
-             "final val acc": f"{run['final_val_acc']:.2f}"}
-            for run in record if run["final_val_acc"] < COLLAPSED_BELOW]
