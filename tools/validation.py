@@ -105,7 +105,8 @@ def judged_record(record, questions=QUESTIONS):
             accs = [run["final_val_acc"] for run in runs]
             row = {"question": question, "tried": label, "params": runs[0]["params"],
                    "seeds": ", ".join(str(run["seed"]) for run in runs), "mean": round(statistics.mean(accs), 2),
-                   "min": round(min(accs), 2), "against": against or "", "change": None, "verdict": "baseline"}
+                   "min": round(min(accs), 2), "against": against or "", "differences": [], "change": None,
+                   "verdict": "baseline"}
             if against:
                 base = arm(record, labels[against])
                 shared = sorted(set(base) & {run["seed"] for run in runs})
@@ -113,7 +114,7 @@ def judged_record(record, questions=QUESTIONS):
                     row["verdict"] = "no seed in common: cannot be paired"
                 else:
                     result = paired_comparison(base, arm(record, prefixes))
-                    row.update(change=result["mean"], verdict=result["verdict"])
+                    row.update(differences=result["differences"], change=result["mean"], verdict=result["verdict"])
             rows.append(row)
     return rows
 
