@@ -21,9 +21,10 @@ def smoke_cut(train, test, epochs, verbose=True):
     if not SMOKE:
         return train, test, epochs
     train, test = tuple(t[:SMOKE_TRAIN_EXAMPLES] for t in train), tuple(t[:SMOKE_TEST_EXAMPLES] for t in test)
+    epochs = min(epochs, SMOKE_EPOCHS)
     if verbose:
-        print(f"SMOKE MODE: {min(epochs, SMOKE_EPOCHS)} epochs on {len(train[1])} images, tested on {len(test[1])}.")
-    return train, test, min(epochs, SMOKE_EPOCHS)
+        print(f"SMOKE MODE: {epochs} epochs on {len(train[1])} images, tested on {len(test[1])} images.")
+    return train, test, epochs
 
 
 def seed_everything(seed, verbose=True):
