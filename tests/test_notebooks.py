@@ -10,7 +10,7 @@ from helpers.runtime import REPO_ROOT
 from tools import colab
 
 STEMS = ["01_bad_network", "02_no_final_relu", "03_new_architecture", "04_batch_norm", "05_dropout", "06_gap",
-         "07_capstone", "08_ablation", "09_validation_record"]
+         "07_capstone", "08_how_we_know"]
 NOTEBOOKS = sorted((REPO_ROOT / "notebooks").glob("*.ipynb"))
 
 
@@ -19,7 +19,7 @@ def code_cells(path):
     return [c for c in cells if c["cell_type"] == "code" and "".join(c["source"]).strip()]
 
 
-def test_the_six_steps_the_capstone_the_optional_ablation_and_the_appendix_are_there():
+def test_the_six_steps_the_capstone_and_the_appendix_are_there():
     assert [p.stem for p in NOTEBOOKS] == STEMS
 
 

@@ -14,7 +14,6 @@ import matplotlib.pyplot as plt  # noqa: E402  (after the backend is chosen)
 
 from helpers.plots import last_epochs_line  # noqa: E402
 from helpers.runtime import REPO_ROOT, RESULTS_DIR  # noqa: E402
-from helpers.stats import compare  # noqa: E402
 from tools import validation  # noqa: E402
 from tools.scorecard import MODEL_NAMES, TARGET, accuracies, scorecard_markdown, step_study  # noqa: E402
 
@@ -50,8 +49,8 @@ def luck_lines(title, study):
 
 
 def results_markdown(results_dir=RESULTS_DIR):
-    """The capstone's headline, the steps and the capstone, the end of the six steps, the scorecard, the ablation,
-    the validation summary and the run times."""
+    """The capstone's headline, the steps and the capstone, the scorecard, the validation record in one line and the
+    run times. The ablation and the record itself are the appendix's (notebooks/08_how_we_know.ipynb)."""
     lines = []
     capstone = step_study("final", results_dir)
     if capstone and (results_dir / "seeds" / "final.json").exists():
@@ -63,15 +62,6 @@ def results_markdown(results_dir=RESULTS_DIR):
         lines.append(f"| {r['step']} | [{r['notebook']}](notebooks/{r['notebook']}.ipynb) | {r['params']:,} "
                      f"| {r['epochs']} | {r['seeds']} | {r['min']:.2f}% / {r['mean']:.2f}% / {r['max']:.2f}% "
                      f"| {r['train']:.2f}% |")
-    seeds = results_dir / "seeds.json"
-    if seeds.exists():
-        lines += luck_lines("The end of the six steps", json.loads(seeds.read_text()))
-    final_run = results_dir / f"{MODEL_NAMES[-1]}.json"
-    if final_run.exists():
-        history = json.loads(final_run.read_text())
-        sharing = history.get("side_by_side", 1)
-        lines += ["", f"Time, {time_to_target(history)}" + (f" (while {sharing} runs shared the CPU cores)."
-                                                          if sharing > 1 else ".")]
     card = scorecard_markdown(results_dir)
     if card:
         lines += ["", "The scorecard: what each step costs and buys. The change column sets each step against the "
@@ -82,23 +72,13 @@ def results_markdown(results_dir=RESULTS_DIR):
                       "on one thread, each with its own recipe (`python -m tools.time_steps`), steps 1 and 2 from "
                       "their notebook's run on two threads. The last column is the first epoch after which the mean "
                       "over the seeds reached 99.4%.", "", card]
-    ablation = results_dir / "ablation.json"
-    if ablation.exists():
-        study = json.loads(ablation.read_text())
-        seeds = ", ".join(map(str, study["seeds"]))
-        lines += ["", f"What each ingredient buys ([08_ablation](notebooks/08_ablation.ipynb)): the capstone's network "
-                      f"and recipe with one ingredient taken away, final-epoch test accuracy, seeds {seeds}:",
-                  "", "| taken away | parameters | per seed | min | mean | max | paired change against the recipe |",
-                  "|---|---:|---|---:|---:|---:|---|"]
-        lines += [f"| {r['taken away']} | {r['params']} | {r['per seed']} | {r['min']}% | {r['mean']}% "
-                  f"| {r['max']}% | {r['paired change']} |" for r in ablation_rows(study)]
     if validation.RECORD.exists():
         record = validation.load_record()
-        verdicts = [row["verdict"].split(" (")[0] for row in validation.judged_choices(record)]
-        counts = ", ".join(f"{verdicts.count(v)} {v}" for v in dict.fromkeys(verdicts))
-        lines += ["", f"How the settings were chosen: {len(record)} runs on a validation split "
-                      f"(`results/validation.jsonl`); of the {len(verdicts)} choices they were made for, judged by the "
-                      f"paired rule: {counts} ([09_validation_record](notebooks/09_validation_record.ipynb))."]
+        verdicts = [row["verdict"].split(" (")[0] for row in validation.judged_record(record)]
+        counts = ", ".join(f"{verdicts.count(v)} {v}" for v in dict.fromkeys(verdicts) if v != "baseline")
+        lines += ["", f"The validation record ([08_how_we_know](notebooks/08_how_we_know.ipynb)): {len(record)} runs "
+                      f"of {len(verdicts)} variants on a validation split, {verdicts.count('baseline')} of them "
+                      f"baselines; the others against their baseline by the paired rule: {counts}."]
     times = results_dir / "run_times.json"
     if times.exists():
         run = json.loads(times.read_text())
@@ -147,44 +127,12 @@ def save_series_figure(results_dir=RESULTS_DIR, path=REPO_ROOT / "images" / "ser
     plt.close(fig)
 
 
-def seed_line(study):
+def seed_line(study, target=TARGET):
     accs = accuracies(study)
     return (f"{study['model']}, {study['params']:,} parameters, {study['epochs']} epochs, {len(accs)} seeds "
-            f"({', '.join(str(run['seed']) for run in study['runs'])}), final epoch: min {min(accs):.2f}%, "
+            f"({', '.join(str(run['seed']) for run in study['runs'])}), final epoch: "
+            f"{sum(acc >= target for acc in accs)} of {len(accs)} at or above {target}%, min {min(accs):.2f}%, "
             f"mean {statistics.mean(accs):.2f}%, max {max(accs):.2f}%")
-
-
-def time_to_target(history, target=TARGET):
-    """How long the run took on its device, and the first epoch whose test accuracy reached `target` (reported,
-    never used to stop: the schedule always runs to its end, and the figure we quote is the last epoch)."""
-    seconds = [e["seconds"] for e in history["epochs"]]
-    line = (f"{history['model']}: the {len(seconds)}-epoch schedule took {minutes(sum(seconds))} of training "
-            f"on {history['device']} ({history.get('threads', '?')} thread(s), torch {history.get('torch', '?')})")
-    reached = [e["epoch"] for e in history["epochs"] if e["test_acc"] >= target]
-    if reached:
-        line += (f"; test accuracy first reached {target}% at epoch {reached[0]}, after "
-                 f"{minutes(sum(seconds[: reached[0]]))}")
-    return line + f"; final epoch {history['epochs'][-1]['test_acc']:.2f}%"
-
-
-def minutes(seconds):
-    return f"{seconds / 60:.1f} minutes ({seconds:.0f} s)"
-
-
-def ablation_rows(ablation):
-    """One row per ingredient taken away: every seed's final-epoch test accuracy, min, mean and max, and the paired
-    change against the first row (the unchanged recipe) with its verdict."""
-    rows, reference = [], ablation["rows"][0]
-    for row in ablation["rows"]:
-        accs = accuracies(row)
-        entry = {"taken away": row["removed"], "params": f"{row['params']:,}",
-                 "per seed": " ".join(f"{a:.2f}" for a in accs), "min": f"{min(accs):.2f}",
-                 "mean": f"{statistics.mean(accs):.2f}", "max": f"{max(accs):.2f}", "paired change": ""}
-        if row is not reference:
-            result = compare(reference, row)
-            entry["paired change"] = f"{result['mean']:+.2f}: {result['verdict']}"
-        rows.append(entry)
-    return rows
 
 
 def update_readme(readme=REPO_ROOT / "README.md"):
