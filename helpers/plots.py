@@ -71,7 +71,7 @@ def plot_seeds(study, target=99.4):
     ax.axhline(target, color="red", linewidth=1, label=f"target {target}%")
     ax.set(xlabel="seed", ylabel="test accuracy (%)", xticks=seeds, xlim=(seeds[0] - 0.5, seeds[-1] + 1.5),
            title=f"{study['model']}: {study['params']:,} parameters, {study['epochs']} epochs, {len(seeds)} seeds")
-    ax.legend(fontsize=8, loc="lower left")
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2)  # below the axes: over no seed
     ax.grid(alpha=0.3)
     fig.tight_layout()
     plt.show()
