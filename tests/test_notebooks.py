@@ -1,4 +1,4 @@
-"""The committed notebooks: the six steps, the capstone and the appendices, Colab-ready, with a full run's outputs."""
+"""The committed notebooks: the six steps, the capstone and the appendix, Colab-ready, with a full run's outputs."""
 
 import json
 import re
