@@ -41,8 +41,8 @@ def results_rows(results_dir=RESULTS_DIR):
 
 
 def luck_lines(title, study):
-    """The "is it luck?" lines of a seed study: every seed at the final epoch, then each seed's last three epochs."""
-    lines = ["", f"{title}, is it luck? {seed_line(study)}."]
+    """How much of a seed study is luck: every seed at the final epoch, then each seed's last three epochs."""
+    lines = ["", f"{title}: {seed_line(study)}."]
     if all("test_acc_by_epoch" in run for run in study["runs"]):
         lines += ["", f"{last_epochs_line(study)}."]
     return lines
