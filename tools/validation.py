@@ -21,7 +21,8 @@ NO_BN = "without BatchNorm: batch 64, peak 0.2"
 G = "more channels in block 1: widths 8,10,16 | 8 | 10,12,12"
 H = "more channels in block 1: widths 10,10,16 | 8 | 10,12,12"
 QUESTIONS = [
-    ("1. An earliest network (5,982 parameters, Dropout 0.05 after every convolution), seed 100: its recipe", [
+    ("1. An earliest network (5,982 parameters, Dropout 0.05 after every convolution), seed 100 (one row also 101): "
+     "its recipe", [
         (EARLY, ["baseline recipe"], None),
         ("peak 0.2, weight decay 1e-4, label smoothing 0.1", ["higher lr, less wd"], EARLY),
         ("without Dropout", ["no dropout"], EARLY),
@@ -37,7 +38,7 @@ QUESTIONS = [
         (G, ["G: "], A),
         (H, ["H: "], A),
         ("Dropout 0.05 after every convolution", ["A_do05:"], A)]),
-    ("3. The 5,818 network: batch, learning rate, weight decay, augmentation, seeds 100-101", [
+    ("3. The 5,818 network: batch, learning rate, weight decay, augmentation, seeds 100-101 (one row 100-103)", [
         ("batch 64", ["A_bs64:"], A),
         ("batch 32", ["A_bs32:"], A),
         ("peak 0.2", ["A_lr02:"], A),
@@ -63,20 +64,21 @@ QUESTIONS = [
         ("without BatchNorm: batch 32, peak 0.1", ["A3_bs32:"], NO_BN),
         ("without BatchNorm: batch 64, peak 0.2, clipping at 1.0", ["A3_R_clip1:"], NO_BN),
         ("without BatchNorm: batch 64, peak 0.2, clipping at 2.0", ["A3_R_clip2:"], NO_BN)]),
-    ("6. The series' networks (steps 3 and 6), batch 128, peak 0.1, before gradient clipping", [
+    ("6. The series' networks (steps 3 and 6), batch 128, peak 0.1, without gradient clipping and with it", [
         ("step 3 (12,090 parameters)", ["v2: step-3 network (no BatchNorm), 8.3K"], None),
         ("step 3 with clipping at 2.0 (the recipe)", ["v2: step-3 network (no BatchNorm), batch 128"],
          "step 3 (12,090 parameters)"),
         ("step 6 without Dropout (8,338 parameters)", ["v2: final network (GAP, no Dropout)"], None),
         ("step 6 (Dropout 0.1)", ["v2: step-6 network"], "step 6 without Dropout (8,338 parameters)")]),
     ("7. The capstone's choices (the recipe as it is now), seeds 100-102", [
-        ("step 6, RECIPE", ["capstone change 1: step 6 under RECIPE"], None),
-        ("step 6, bold recipe", ["capstone change 1: step 6 under the bold"], "step 6, RECIPE"),
+        ("step 6, the series' recipe", ["capstone change 1: step 6 under RECIPE"], None),
+        ("step 6, bold recipe", ["capstone change 1: step 6 under the bold"], "step 6, the series' recipe"),
         ("5,818 (capstone widths), bold recipe", ["capstone change 2: step 6 narrowed to 5,818 (widths only"],
          "step 6, bold recipe"),
         ("5,818 without Dropout, bold recipe", ["capstone change 2: step 6 narrowed to 5,818, Dropout off"],
          "5,818 (capstone widths), bold recipe"),
-        ("5,818 without Dropout, RECIPE", ["capstone change 2, control"], "5,818 without Dropout, bold recipe"),
+        ("5,818 without Dropout, the series' recipe", ["capstone change 2, control"],
+         "5,818 without Dropout, bold recipe"),
         ("4,614 without Dropout, bold recipe", ["capstone change 2 (stretch)"], "5,818 without Dropout, bold recipe")]),
 ]
 
@@ -117,7 +119,8 @@ def judged_record(record, questions=QUESTIONS):
                     row["verdict"] = "no seed in common: cannot be paired"
                 else:
                     result = paired_comparison(base, arm(record, prefixes))
-                    row.update(differences=result["differences"], change=result["mean"], verdict=result["verdict"])
+                    row.update(differences=result["differences"], change=result["mean"], verdict=result["verdict"],
+                               low=result["low"], high=result["high"])
             rows.append(row)
     return rows
 
