@@ -32,6 +32,8 @@ RECIPE = {
     "weight_decay": 5e-4,
     "augment": {"degrees": 5.0, "shift": 1.0},  # per-image rotation (degrees) and shift (pixels)
     "clip_grad_norm": 2.0,  # a cap on the length of every step's gradient
+    "warmup": 0.3,  # one-cycle: the share of the steps over which the rate rises to max_lr (OneCycleLR's pct_start)
+    "label_smoothing": 0.0,  # the share of the target spread evenly over the ten classes (0: the plain loss)
 }
 # The reference's plain training (notebooks 1 and 2), as changes to RECIPE, for as many epochs as the recipe:
 PLAIN_TRAINING = {"max_lr": 0.01, "schedule": "constant", "nesterov": False, "weight_decay": 0.0, "augment": False,
@@ -42,7 +44,7 @@ BOLD_RECIPE = {"batch_size": 64, "max_lr": 0.2, "clip_grad_norm": None}
 FINAL_RECIPE = {**RECIPE, **BOLD_RECIPE}
 
 
-def train_one_epoch(model, batches, optimizer, scheduler=None, clip_grad_norm=None):
+def train_one_epoch(model, batches, optimizer, scheduler=None, clip_grad_norm=None, label_smoothing=0.0):
     """One pass over the batches: forward, loss, backward, (clip), step, (schedule). The running loss and accuracy
     are summed on the model's device and read once, at the end: reading them after every batch (`.item()`) would make
     a GPU wait for each step. "clipped" counts the steps that clipping shortened."""
@@ -55,6 +57,8 @@ def train_one_epoch(model, batches, optimizer, scheduler=None, clip_grad_norm=No
     for images, labels in batches:
         log_probs = model(images)
         loss = F.nll_loss(log_probs, labels)
+        if label_smoothing:  # as F.cross_entropy's label_smoothing: part of the loss is the mean over all classes
+            loss = (1 - label_smoothing) * loss - label_smoothing * log_probs.mean(dim=1).mean()
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         if clip_grad_norm:
@@ -76,13 +80,14 @@ def evaluate(model, images, labels):
     return F.nll_loss(log_probs, labels).item(), (log_probs.argmax(dim=1) == labels).float().mean().item() * 100
 
 
-def fit(model, batches, test, epochs, optimizer, scheduler=None, clip_grad_norm=None, verbose=True):
+def fit(model, batches, test, epochs, optimizer, scheduler=None, clip_grad_norm=None, verbose=True, label_smoothing=0.0):
     """Train for `epochs` over `batches`, test on `test` after each, one line per epoch; returns the epochs' records."""
     records = []
     for epoch in range(1, epochs + 1):
         start = time.perf_counter()
         progress = tqdm(batches, desc=f"epoch {epoch}", leave=False, disable=not verbose)
-        record = {"epoch": epoch, **train_one_epoch(model, progress, optimizer, scheduler, clip_grad_norm)}
+        record = {"epoch": epoch, **train_one_epoch(model, progress, optimizer, scheduler, clip_grad_norm,
+                                                           label_smoothing)}
         record["seconds"] = time.perf_counter() - start
         record["test_loss"], record["test_acc"] = evaluate(model, *test)
         if not clip_grad_norm:
@@ -126,7 +131,8 @@ def make_scheduler(optimizer, recipe, total_steps):
     """One-cycle over `total_steps` batches (OneCycleLR's defaults: the rate rises from max_lr/25 to max_lr over the
     first 30% of the steps, then falls to max_lr/25e4; momentum 0.95 -> 0.85 -> 0.95), or None: a constant rate."""
     if recipe["schedule"] == "one_cycle":
-        return torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=recipe["max_lr"], total_steps=total_steps)
+        return torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=recipe["max_lr"], total_steps=total_steps,
+                                                   pct_start=recipe["warmup"])
     if recipe["schedule"] == "constant":
         return None
     raise ValueError(f"Unknown schedule {recipe['schedule']!r}: use 'one_cycle' or 'constant'.")
@@ -159,7 +165,8 @@ def train_with_recipe(model, train, test, seed, device="cpu", verbose=True, **ch
     history = {"model": model if isinstance(model, str) else type(net).__name__, "params": count_params(net),
                "seed": seed, "device": str(device), "threads": torch.get_num_threads(), "torch": torch.__version__,
                "recipe": recipe}
-    history["epochs"] = fit(net, batches, test, epochs, optimizer, scheduler, recipe["clip_grad_norm"], verbose)
+    history["epochs"] = fit(net, batches, test, epochs, optimizer, scheduler, recipe["clip_grad_norm"], verbose,
+                              recipe["label_smoothing"])
     history["train_eval_acc"] = evaluate(net, *train)[1]
     if verbose:
         print(final_line(history))
