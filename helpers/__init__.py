@@ -6,11 +6,11 @@ from .data import load_mnist
 from .diagnostics import logit_report
 from .models import count_params, eval_mode, get_model, show_code, show_diff, summary
 from .plots import (compare_studies, format_table, last_epochs_line, plot_confusion, plot_history, plot_paired,
-                    plot_seeds, recipe_table, show_figure)
+                    plot_seeds)
 from .receptive_field import receptive_field_table
 from .runtime import pick_device, seed_everything
 from .stats import change_text, compare, paired_comparison
 from .train import (BOLD_RECIPE, FINAL_RECIPE, PLAIN_TRAINING, RECIPE, evaluate, fit, load_results, load_weights,
-                    print_epochs, save_results, save_weights, seed_summary, train_one_epoch, train_seeds,
-                    train_with_recipe)
+                    print_epochs, resolve_recipe, save_results, save_weights, seed_summary, train_one_epoch,
+                    train_seeds, train_with_recipe)
 

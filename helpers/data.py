@@ -16,7 +16,28 @@ BACKGROUND = (0.0 - MEAN) / STD  # a black pixel after normalization
 
 def load_mnist(train, root=None, device="cpu", download=True):
     """The whole split as (images, labels): float images (N, 1, 28, 28) normalized once, int64 labels, on `device`,
-    from torchvision's MNIST under `root`, else $MNIST_ROOT, else data/ in the repository (downloaded if missing)."""
+    from torchvision's MNIST under `root`, else $MNIST_ROOT, else data/ in the repository (downloaded if missing).
+    Under the smoke switch, its first few images."""
+    images, labels = read_mnist(train, root, download)
+    examples = runtime.SMOKE_TRAIN_EXAMPLES if train else runtime.SMOKE_TEST_EXAMPLES
+    images, labels = runtime.smoke_cut(images, labels, examples)
+    return images.to(device), labels.to(device)
+
+
+def load_split(split):
+    """(train, test) on the CPU: "test" (the 60,000 training images, the 10,000 test images) or "validation" (the
+    first 50,000 training images, and the last 10,000 held out to judge them); under the smoke switch, a few of each."""
+    if split == "test":
+        return load_mnist(train=True), load_mnist(train=False)
+    if split != "validation":
+        raise ValueError(f"Unknown split {split!r}: use 'test' or 'validation'.")
+    images, labels = read_mnist(train=True)
+    return (runtime.smoke_cut(images[:50_000], labels[:50_000], runtime.SMOKE_TRAIN_EXAMPLES),
+            runtime.smoke_cut(images[50_000:], labels[50_000:], runtime.SMOKE_TEST_EXAMPLES))
+
+
+def read_mnist(train, root=None, download=True):
+    """A whole split from torchvision's files, normalized, on the CPU (load_mnist's work, before any smoke cut)."""
     folder = Path(root or os.environ.get("MNIST_ROOT") or runtime.REPO_ROOT / "data")
     try:
         dataset = torchvision.datasets.MNIST(folder, train=train, download=False)
@@ -27,9 +48,7 @@ def load_mnist(train, root=None, device="cpu", download=True):
             dataset = torchvision.datasets.MNIST(folder, train=train, download=True)
         except Exception as exc:  # no network, a proxy, a mirror down: all end the same way for the user
             raise FileNotFoundError(_missing(folder, f"downloading failed: {exc}")) from exc
-    keep = runtime.SMOKE_TEST_EXAMPLES if runtime.SMOKE and not train else None  # smoke: a few test images, quick
-    images = ((dataset.data[:keep].float() / 255 - MEAN) / STD).unsqueeze(1)
-    return images.to(device), dataset.targets[:keep].to(device)
+    return ((dataset.data.float() / 255 - MEAN) / STD).unsqueeze(1), dataset.targets
 
 
 def _missing(folder, why):

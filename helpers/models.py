@@ -35,7 +35,7 @@ class BadNet(nn.Module):
         x = self.conv7(x)
         if self.final_relu:
             x = F.relu(x)  # the bug: every negative logit becomes 0, and its gradient dies
-        x = x.view(-1, 10)
+        x = x.view(len(x), 10)  # one row of ten scores per image: a map larger than 1x1 (a wrong input size) raises
         return F.log_softmax(x, dim=1)
 
 
@@ -76,7 +76,7 @@ class NewArchNet(nn.Module):
         x = F.relu(self.conv5(x))
         x = F.relu(self.conv6(x))
         x = self.head(x)  # no ReLU here: it would clip every negative score to 0 (step 2's lesson)
-        return F.log_softmax(x.view(-1, 10), dim=1)
+        return F.log_softmax(x.view(len(x), 10), dim=1)
 
 
 class BatchNormNet(nn.Module):
@@ -115,7 +115,7 @@ class BatchNormNet(nn.Module):
         x = F.relu(self.bn5(self.conv5(x)))
         x = F.relu(self.bn6(self.conv6(x)))
         x = self.head(x)  # no ReLU here: it would clip every negative score to 0 (step 2's lesson)
-        return F.log_softmax(x.view(-1, 10), dim=1)
+        return F.log_softmax(x.view(len(x), 10), dim=1)
 
 
 class DropoutNet(nn.Module):
@@ -156,7 +156,7 @@ class DropoutNet(nn.Module):
         x = F.relu(self.bn6(self.conv6(x)))
         x = self.drop(x)
         x = self.head(x)  # no ReLU here: it would clip every negative score to 0 (step 2's lesson)
-        return F.log_softmax(x.view(-1, 10), dim=1)
+        return F.log_softmax(x.view(len(x), 10), dim=1)
 
 
 class GapNet(nn.Module):
@@ -199,7 +199,7 @@ class GapNet(nn.Module):
         x = self.drop(x)
         x = self.gap(x)
         x = self.head(x)  # no ReLU here: it would clip every negative score to 0 (step 2's lesson)
-        return F.log_softmax(x.view(-1, 10), dim=1)
+        return F.log_softmax(x.view(len(x), 10), dim=1)
 
 
 class FinalNet(nn.Module):
@@ -243,7 +243,7 @@ class FinalNet(nn.Module):
         x = self.drop(x)
         x = self.gap(x)
         x = self.head(x)  # no ReLU here: it would clip every negative score to 0 (step 2's lesson)
-        return F.log_softmax(x.view(-1, 10), dim=1)
+        return F.log_softmax(x.view(len(x), 10), dim=1)
 
 
 # The story: step name -> (class, arguments). Steps 1 and 2 differ by BadNet's one switch.

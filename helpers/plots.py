@@ -5,18 +5,11 @@ import statistics
 
 import matplotlib.pyplot as plt
 import torch
-from IPython.display import Image, display
 
 from .models import predict
-from .runtime import REPO_ROOT
-from .stats import by_seed, compare, paired_comparison
+from .stats import by_seed, compare, paired_comparison, unlike
 
 TARGET = 99.4
-
-
-def show_figure(filename):
-    """A figure from images/, shown as a cell output: it then renders on GitHub, in Colab and locally alike."""
-    display(Image(filename=str(REPO_ROOT / "images" / filename)))
 
 
 def plot_history(history, title=None):
@@ -90,26 +83,10 @@ def format_table(rows, columns=None):
     return "\n".join([line(columns), *(line(r) for r in cells)])
 
 
-def recipe_table(recipe):
-    """The training recipe as a reader wants it: one setting per line, in words."""
-    rows = [("epochs", recipe["epochs"]), ("batch size", recipe["batch_size"]),
-            ("optimizer", f"SGD, {'Nesterov ' if recipe['nesterov'] else ''}momentum, weight decay "
-                          f"{recipe['weight_decay']:g}"),
-            ("schedule", {"one_cycle": f"one-cycle: learning rate {recipe['max_lr'] / 25:g} -> {recipe['max_lr']:g} "
-                                       "(first 30% of the steps) -> near 0; momentum 0.95 -> 0.85 -> 0.95",
-                          "constant": f"learning rate {recipe['max_lr']:g} throughout; momentum "
-                                      f"{recipe['momentum']:g}"}[recipe["schedule"]]),
-            ("augmentation", "none" if not recipe["augment"] else
-             f"each image rotated by up to {recipe['augment']['degrees']:g} degrees and shifted by up to "
-             f"{recipe['augment']['shift']:g} pixel, drawn afresh every time it is seen"),
-            ("gradient clipping", "none" if not recipe["clip_grad_norm"] else
-             f"a step's gradient longer than {recipe['clip_grad_norm']:g} is scaled down to that length")]
-    return format_table([{"setting": k, "value": v} for k, v in rows])
-
-
 def compare_studies(studies, against_first=False):
     """{label: seed study} as a table: seeds, min, mean, SD, and the paired change against the row before (or the
-    first row) with its 95% interval and verdict. Studies of different lengths (epochs) are not compared."""
+    first row) with its 95% interval and verdict. Unlike studies (another split, training subset or length) are
+    not paired: their row says why."""
     rows, labels = [], list(studies)
     for i, (label, study) in enumerate(studies.items()):
         accs = [run["final_test_acc"] for run in study["runs"]]
@@ -117,15 +94,16 @@ def compare_studies(studies, against_first=False):
                "mean": f"{statistics.mean(accs):.2f}", "SD": f"{statistics.stdev(accs):.2f}" if len(accs) > 1 else "",
                "paired change": "", "95% interval": "", "verdict": ""}
         before = studies[labels[0] if against_first else labels[i - 1]]
-        if i and before["epochs"] != study["epochs"]:
-            row["verdict"] = f"not compared ({before['epochs']} against {study['epochs']} epochs)"
+        why = unlike(before, study) if i else ""
+        if why:
+            row["verdict"] = f"not paired: {why}"
         elif i:
             result = compare(before, study)
             n = len(result["seeds"])
             row["paired change"] = f"{result['mean']:+.2f} ({n} seed{'s' if n > 1 else ''})"
             if not math.isnan(result["low"]):
                 row["95% interval"] = f"{result['low']:+.2f} to {result['high']:+.2f}"
-            row["verdict"] = result["verdict"].split(" (")[0]
+            row["verdict"] = result["verdict"]
         rows.append(row)
     return format_table(rows)
 

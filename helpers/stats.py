@@ -10,30 +10,31 @@ from scipy import stats as scipy_stats
 # Fewer pairs give no verdict: with one or two differences the interval's width rests on a spread that can be zero by
 # chance (two equal differences, or values rounded alike), and then any mean would look certain.
 MIN_PAIRS = 3
+VERDICTS = ("better", "worse", "no difference shown", "no verdict")
 
 
 def paired_comparison(before, after, confidence=0.95):
     """Compare results measured on the same seeds: `before` and `after` map seed -> value; only shared seeds pair.
     Returns the seeds, the per-seed differences (after - before), their mean, the interval of the mean from the t
-    distribution, and the verdict: "better" or "worse" only when the interval excludes zero, from MIN_PAIRS pairs up."""
+    distribution (low, high; NaN from one pair), the verdict, one of VERDICTS ("better" or "worse" only when the
+    interval excludes zero, from MIN_PAIRS pairs up), and the reason when the verdict is "no verdict"."""
     seeds = sorted(set(before) & set(after))
     if not seeds:
         raise ValueError(f"No seed in common: before has {sorted(before)}, after has {sorted(after)}; pair the runs "
                          "by training both with the same seeds.")
     differences = [after[s] - before[s] for s in seeds]
     n, mean = len(differences), statistics.mean(differences)
-    result = {"seeds": seeds, "differences": differences, "mean": mean, "low": math.nan, "high": math.nan,
-              "verdict": "no verdict (one seed, so no interval)"}
+    low = high = math.nan
     if n > 1:
         standard_error = statistics.stdev(differences) / math.sqrt(n)
         half = scipy_stats.t.ppf(1 - (1 - confidence) / 2, n - 1) * standard_error
         low, high = mean - half, mean + half
-        verdict = ("better" if low > 0 else "worse" if high < 0
-                   else f"no difference shown (interval {low:+.2f} to {high:+.2f})")
-        if n < MIN_PAIRS:
-            verdict = f"no verdict ({n} seeds; at least {MIN_PAIRS} needed)"
-        result.update(low=low, high=high, verdict=verdict)
-    return result
+    if n < MIN_PAIRS:
+        verdict, reason = "no verdict", "one seed, so no interval" if n == 1 else f"fewer than {MIN_PAIRS} seeds"
+    else:
+        verdict, reason = "better" if low > 0 else "worse" if high < 0 else "no difference shown", ""
+    return {"seeds": seeds, "differences": differences, "mean": mean, "low": low, "high": high, "verdict": verdict,
+            "reason": reason}
 
 
 def by_seed(study, key="final_test_acc"):
@@ -41,8 +42,27 @@ def by_seed(study, key="final_test_acc"):
     return {run["seed"]: run[key] for run in study["runs"]}
 
 
+# What makes two seed studies comparable: the same images to learn from and to be judged on, for as long.
+LIKE = {"split": "the split (test or validation)", "n_train": "the training images (n_train)", "epochs": "the epochs"}
+
+
+def unlike(before_study, after_study):
+    """Why two seed studies cannot be paired (one sentence), or "" when they can. A study without "split" is from
+    the test split, one without "n_train" trained on every training image."""
+    defaults = {"split": "test", "n_train": None}
+    for key, what in LIKE.items():
+        a, b = (study.get(key, defaults.get(key)) for study in (before_study, after_study))
+        if a != b:
+            return f"they differ in {what}: {a} against {b}"
+    return ""
+
+
 def compare(before_study, after_study, key="final_test_acc"):
-    """paired_comparison of two seed studies on their shared seeds."""
+    """paired_comparison of two seed studies on their shared seeds; refused when the studies are unlike."""
+    why = unlike(before_study, after_study)
+    if why:
+        raise ValueError(f"These two studies cannot be paired: {why}. Compare runs trained and measured alike (train "
+                         "both with the same split, n_train and epochs).")
     return paired_comparison(by_seed(before_study, key), by_seed(after_study, key))
 
 
@@ -50,10 +70,6 @@ def change_text(result):
     """A comparison as one line: "+0.05 points (95% interval -0.02 to +0.12, 5 paired seeds): no difference shown"."""
     seeds = result["seeds"]
     named = f"seed {seeds[0]}" if len(seeds) == 1 else f"{len(seeds)} paired seeds"
-    if math.isnan(result["low"]):
-        return f"{result['mean']:+.2f} points ({named}): {result['verdict']}"
-    word = result["verdict"].split(" (")[0]  # the interval is already in the line
-    if word == "no verdict":
-        word = f"no verdict (fewer than {MIN_PAIRS} seeds)"
-    return f"{result['mean']:+.2f} points (95% interval {result['low']:+.2f} to {result['high']:+.2f}, {named}): {word}"
-
+    interval = "" if math.isnan(result["low"]) else f"95% interval {result['low']:+.2f} to {result['high']:+.2f}, "
+    reason = f" ({result['reason']})" if result["reason"] else ""
+    return f"{result['mean']:+.2f} points ({interval}{named}): {result['verdict']}{reason}"

@@ -1,8 +1,10 @@
 """Training, top to bottom: the loop (train_one_epoch, evaluate, fit, as in pytorch/examples' mnist), the recipe as
 code (train_with_recipe), one run per seed (train_seeds), and results on disk."""
 
+import copy
 import functools
 import json
+import os
 import pickle
 import time
 
@@ -15,7 +17,7 @@ from joblib.externals.loky.process_executor import BrokenProcessPool
 from tqdm.auto import tqdm
 
 from . import runtime
-from .data import Batches, load_mnist
+from .data import Batches, load_split
 from .models import count_params, get_model, predict
 
 # The one training recipe that notebooks 3 to 6 share, so that each of them changes only the model. 15 epochs and
@@ -40,8 +42,17 @@ PLAIN_TRAINING = {"max_lr": 0.01, "schedule": "constant", "nesterov": False, "we
                   "clip_grad_norm": None}
 # A bolder recipe, which BatchNorm should tolerate: half the batch, twice the peak learning rate, no clipping.
 BOLD_RECIPE = {"batch_size": 64, "max_lr": 0.2, "clip_grad_norm": None}
-# The capstone's recipe (notebook 7): every key of RECIPE, with the bold recipe's three settings.
-FINAL_RECIPE = {**RECIPE, **BOLD_RECIPE}
+# The capstone's recipe (notebook 7): every key of RECIPE, with the bold recipe's three settings (a copy: editing one
+# recipe never edits another).
+FINAL_RECIPE = copy.deepcopy({**RECIPE, **BOLD_RECIPE})
+
+
+def resolve_recipe(changes):
+    """RECIPE as it is now (a learner may have edited it) with `changes`, as a copy that no later edit reaches."""
+    unknown = set(changes) - set(RECIPE)
+    if unknown:
+        raise ValueError(f"Unknown recipe keys {sorted(unknown)}; the recipe has {sorted(RECIPE)}.")
+    return copy.deepcopy({**RECIPE, **changes})
 
 
 def train_one_epoch(model, batches, optimizer, scheduler=None, clip_grad_norm=None, label_smoothing=0.0):
@@ -70,6 +81,9 @@ def train_one_epoch(model, batches, optimizer, scheduler=None, clip_grad_norm=No
         loss_sum += loss.detach().double() * len(labels)
         correct += (log_probs.argmax(dim=1) == labels).sum()
         seen += len(labels)
+    if not seen:
+        raise ValueError("The batches yielded no images: is the training set empty (n_train=0, or a slice that "
+                         "keeps nothing)?")
     return {"train_loss": loss_sum.item() / seen, "train_acc": 100 * correct.item() / seen, "lr": lr,
             "clipped": clipped.item()}
 
@@ -80,8 +94,10 @@ def evaluate(model, images, labels):
     return F.nll_loss(log_probs, labels).item(), (log_probs.argmax(dim=1) == labels).float().mean().item() * 100
 
 
-def fit(model, batches, test, epochs, optimizer, scheduler=None, clip_grad_norm=None, verbose=True, label_smoothing=0.0):
-    """Train for `epochs` over `batches`, test on `test` after each, one line per epoch; returns the epochs' records."""
+def fit(model, batches, test, epochs, optimizer, scheduler=None, clip_grad_norm=None, verbose=True, label_smoothing=0.0,
+        on_epoch=None):
+    """Train for `epochs` over `batches`, test on `test` after each, one line per epoch; returns the epochs' records.
+    `on_epoch(model, record)`, if given, is called after each epoch's test: a place to measure more (notebook 5)."""
     records = []
     for epoch in range(1, epochs + 1):
         start = time.perf_counter()
@@ -92,6 +108,8 @@ def fit(model, batches, test, epochs, optimizer, scheduler=None, clip_grad_norm=
         record["test_loss"], record["test_acc"] = evaluate(model, *test)
         if not clip_grad_norm:
             del record["clipped"]
+        if on_epoch is not None:
+            on_epoch(model, record)
         records.append(record)
         if verbose:
             print(epoch_line(record, epochs))
@@ -147,26 +165,23 @@ def build(model):
     return model()
 
 
-def train_with_recipe(model, train, test, seed, device="cpu", verbose=True, **changes):
+def train_with_recipe(model, train, test, seed, device="cpu", verbose=True, on_epoch=None, **changes):
     """Seed, build `model` and train it with RECIPE (or RECIPE with `changes`); returns (model, history). Everything
     random (weights, batch order, augmentation, dropout) follows the seed. At the end the model is also measured on
-    every training image, un-augmented and in eval mode: the train accuracy to set against the test accuracy."""
-    unknown = set(changes) - set(RECIPE)
-    if unknown:
-        raise ValueError(f"Unknown recipe keys {sorted(unknown)}; the recipe has {sorted(RECIPE)}.")
-    recipe = {**RECIPE, **changes}
-    train, test, epochs = runtime.smoke_cut(train, test, recipe["epochs"], verbose)  # CI's few batches, or all
+    every training image, un-augmented and in eval mode: the train accuracy to set against the test accuracy.
+    `on_epoch` goes to `fit`."""
+    recipe = resolve_recipe(changes)
     runtime.seed_everything(seed, verbose=verbose)
     net = build(model).to(device)
     train, test = (tuple(t.to(device) for t in pair) for pair in (train, test))
     optimizer = make_optimizer(net, recipe)
     batches = Batches(*train, batch_size=recipe["batch_size"], augment=recipe["augment"], seed=seed)
-    scheduler = make_scheduler(optimizer, recipe, epochs * len(batches))
+    scheduler = make_scheduler(optimizer, recipe, recipe["epochs"] * len(batches))
     history = {"model": model if isinstance(model, str) else type(net).__name__, "params": count_params(net),
                "seed": seed, "device": str(device), "threads": torch.get_num_threads(), "torch": torch.__version__,
                "recipe": recipe}
-    history["epochs"] = fit(net, batches, test, epochs, optimizer, scheduler, recipe["clip_grad_norm"], verbose,
-                              recipe["label_smoothing"])
+    history["epochs"] = fit(net, batches, test, recipe["epochs"], optimizer, scheduler, recipe["clip_grad_norm"],
+                            verbose, recipe["label_smoothing"], on_epoch)
     history["train_eval_acc"] = evaluate(net, *train)[1]
     if verbose:
         print(final_line(history))
@@ -178,43 +193,42 @@ def train_seeds(model, seeds, device="cpu", split="test", n_train=None, **change
     the other) with the recipe (plus `changes`) once per seed; returns one (model, history) per model and seed.
     `n_train` keeps the first n training images. On the CPU the runs go side by side, one thread each, so their
     seconds are those of runs sharing the cores: one call for two networks keeps every core busy to the end."""
-    jobs = [(m, seed, device, split, n_train, changes) for m in (model if isinstance(model, list) else [model])
-            for seed in seeds]
-    sharing = min(len(jobs), joblib.cpu_count()) if torch.device(device).type == "cpu" else 1
-    load_split(split)  # here first, so that workers never download MNIST at the same time
+    recipe = resolve_recipe(changes)  # here, once: worker processes see RECIPE as imported, not as edited here
+    jobs = [(m, seed, device, split, n_train, recipe, runtime.SMOKE)
+            for m in (model if isinstance(model, list) else [model]) for seed in seeds]
+    cached_split(split, runtime.SMOKE)  # here first, so that workers never download MNIST at the same time
+    results = side_by_side(train_one_seed, jobs, device)
+    workers = {history.pop("process") for _, history in results} - {os.getpid()}
     runs = []
-    for job, (state, history) in zip(jobs, side_by_side(train_one_seed, jobs, device)):
+    for job, (state, history) in zip(jobs, results):
         net = build(job[0]).to(device)
         net.load_state_dict(state)
-        history["side_by_side"] = sharing
+        history["side_by_side"] = min(len(workers), len(jobs)) or 1  # runs sharing the cores; 1: they ran here
         runs.append((net, history))
         named = f"{history['model']}, " if isinstance(model, list) else ""
         seconds = sum(e["seconds"] for e in history["epochs"])
         print(f"{named}seed {history['seed']}: final test accuracy {history['epochs'][-1]['test_acc']:.2f}%, train "
               f"accuracy {history['train_eval_acc']:.2f}% (eval mode), {seconds:.0f} s")
     if runtime.SMOKE:
-        print("SMOKE MODE: these runs are a few batches long; no number above means anything.")
+        print("SMOKE MODE: these runs saw a few images; no number above means anything.")
     return runs
 
 
 # The plumbing of train_seeds: the data once per process, one run, and runs side by side.
 @functools.lru_cache(maxsize=2)
-def load_split(split):
-    """(train, test) on the CPU, cached: "test" (60,000 / 10,000) or "validation" (training images :50,000 / rest)."""
-    train = load_mnist(train=True)
-    if split == "test":
-        return train, load_mnist(train=False)
-    if split == "validation":
-        return tuple(t[:50_000] for t in train), tuple(t[50_000:] for t in train)
-    raise ValueError(f"Unknown split {split!r}: use 'test' or 'validation'.")
+def cached_split(split, smoke):
+    """load_split, kept in memory for the next run in this process (`smoke` is part of the key: the images differ)."""
+    return load_split(split)
 
 
-def train_one_seed(model, seed, device, split, n_train, changes):
-    """One run of train_seeds; returns the weights (on the CPU) and the history."""
-    train, test = load_split(split)
-    train = tuple(t[:n_train] for t in train) if n_train else train
-    net, history = train_with_recipe(model, train, test, seed, device=device, verbose=False, **changes)
-    history.update({"n_train": n_train} if n_train else {})
+def train_one_seed(model, seed, device, split, n_train, recipe, smoke):
+    """One run of train_seeds, with the recipe and smoke switch of the process that asked for it; returns the weights
+    (on the CPU) and the history, which says the split, the training images and the process that trained it."""
+    runtime.SMOKE = smoke
+    train, test = cached_split(split, smoke)
+    train = tuple(t[:n_train] for t in train) if n_train is not None else train
+    net, history = train_with_recipe(model, train, test, seed, device=device, verbose=False, **recipe)
+    history.update(split=split, n_train=n_train, process=os.getpid())
     return {k: v.cpu() for k, v in net.state_dict().items()}, history
 
 
@@ -227,12 +241,18 @@ def side_by_side(function, jobs, device="cpu"):
     threads, workers = torch.get_num_threads(), min(len(jobs), joblib.cpu_count())
     try:
         if workers > 1:
-            cloudpickle.dumps(jobs)  # as loky sends them: a class defined in a notebook cell travels by value
-            return joblib.Parallel(n_jobs=workers, backend="loky")(joblib.delayed(one_thread)(function, *job)
-                                                                   for job in jobs)
-        return [one_thread(function, *job) for job in jobs]
-    except (pickle.PicklingError, BrokenProcessPool) as exc:  # a job that cannot travel, or not be rebuilt there
-        print(f"These runs cannot go to worker processes ({type(exc).__name__}); training them one by one.")
+            try:
+                cloudpickle.dumps(jobs)  # as loky sends them: a class defined in a notebook cell travels by value
+            except Exception as exc:  # pickling raises TypeError, PicklingError, AttributeError, ... as it finds
+                print(f"These runs cannot go to worker processes ({type(exc).__name__}: {exc}); training them one by "
+                      "one here.")
+                workers = 1
+        if workers > 1:
+            try:
+                return joblib.Parallel(n_jobs=workers, backend="loky")(joblib.delayed(one_thread)(function, *job)
+                                                                       for job in jobs)
+            except BrokenProcessPool as exc:  # a job that travelled but could not be rebuilt there
+                print(f"The worker processes failed ({exc}); training the runs one by one here.")
         return [one_thread(function, *job) for job in jobs]
     finally:
         torch.set_num_threads(threads)
@@ -248,7 +268,8 @@ def seed_summary(runs):
     histories = [history for _, history in runs]
     first = histories[0]
     study = {"model": first["model"], "params": first["params"], "epochs": len(first["epochs"])}
-    study.update({k: first[k] for k in ("recipe", "n_train", "side_by_side", "threads", "device") if k in first})
+    study.update(split=first.get("split", "test"), n_train=first.get("n_train"))  # train_with_recipe alone: test, all
+    study.update({k: first[k] for k in ("recipe", "side_by_side", "threads", "device") if k in first})
     study["runs"] = [{"seed": h["seed"], "final_test_acc": round(h["epochs"][-1]["test_acc"], 2),
                       "final_train_acc": round(h["train_eval_acc"], 2),
                       "test_acc_by_epoch": [round(e["test_acc"], 2) for e in h["epochs"]],
@@ -263,8 +284,13 @@ def save_results(data, name):
     path.write_text(json.dumps(data, indent=1) + "\n")
 
 
-def load_results(name):  # results/<name>, as save_results wrote it
-    return json.loads((runtime.RESULTS_DIR / name).read_text())
+def load_results(name):
+    """results/<name>, as save_results wrote it. Under the smoke switch, a file no smoke run has written is read from
+    the committed results/, so that any one notebook runs alone."""
+    path = runtime.RESULTS_DIR / name
+    if runtime.SMOKE and not path.exists():
+        path = runtime.COMMITTED_RESULTS / name
+    return json.loads(path.read_text())
 
 
 def save_weights(model, name):

@@ -134,3 +134,13 @@ def test_summary_runs_on_cpu_and_leaves_the_model_as_it_was(capsys):
     model.eval()
     summary(model)
     assert not any(m.training for m in model.modules())
+
+
+@pytest.mark.parametrize("name", ["bad", "new_arch", "batchnorm", "dropout"])
+def test_a_wrong_input_size_raises_instead_of_scoring_more_classes(name):
+    """A 32x32 image leaves a head map larger than 1x1: the view to ten scores per image must fail, not reshape it
+    into more rows (as view(-1, 10) did) or more classes (as flatten(1) would). GAP networks take any size."""
+    model = get_model(name).eval()
+    assert model(torch.zeros(2, 1, 28, 28)).shape == (2, 10)
+    with pytest.raises(RuntimeError, match="invalid for input of size"):
+        model(torch.zeros(2, 1, 32, 32))

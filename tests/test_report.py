@@ -39,7 +39,7 @@ def test_compare_studies_pairs_seeds_and_judges_each_row_against_the_one_before(
     assert against_first.splitlines()[3].endswith("better")  # against 99.4.., not against 99.0..
     one_epoch = {"params": 6_379_786, "epochs": 1, "runs": [{"seed": 1, "final_test_acc": 98.12}]}
     unlike = compare_studies({"2 no_relu": one_epoch, "3 new_arch": study(99.4, 99.5, 99.45)}).splitlines()
-    assert unlike[2].endswith("not compared (1 against 15 epochs)")  # more than one change apart
+    assert unlike[2].endswith("not paired: they differ in the epochs: 1 against 15")  # more than one change apart
 
 
 def test_format_table_aligns_text_left_and_numbers_right():
@@ -102,14 +102,6 @@ def test_the_readme_no_longer_carries_the_validation_table_but_points_to_the_app
     readme = (REPO_ROOT / "README.md").read_text()
     assert "| tried | parameters | batch |" not in readme
     assert "notebooks/08_how_we_know.ipynb" in readme
-
-
-def test_the_recipe_table_describes_the_plain_training_too():
-    from helpers import PLAIN_TRAINING, RECIPE, recipe_table
-
-    table = recipe_table({**RECIPE, **PLAIN_TRAINING})
-    assert "SGD, momentum, weight decay 0" in table and "learning rate 0.01 throughout" in table
-    assert "augmentation       none" in table and "Nesterov" in recipe_table(RECIPE)
 
 
 def test_a_verdict_that_only_just_clears_zero_is_called_thin():

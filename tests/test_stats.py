@@ -24,7 +24,7 @@ def test_a_hand_computed_paired_interval():
     assert result["seeds"] == [1, 2, 3]
     assert result["mean"] == pytest.approx(0.0667, abs=1e-4)
     assert result["low"] == pytest.approx(-0.0050, abs=1e-4) and result["high"] == pytest.approx(0.1384, abs=1e-4)
-    assert result["verdict"] == "no difference shown (interval -0.01 to +0.14)"
+    assert result["verdict"] == "no difference shown" and result["reason"] == ""
 
 
 def test_better_and_worse_only_when_the_interval_excludes_zero():
@@ -39,16 +39,17 @@ def test_better_and_worse_only_when_the_interval_excludes_zero():
 def test_only_shared_seeds_pair_and_too_few_pairs_give_no_verdict():
     result = stats.paired_comparison({1: 99.0, 2: 99.1, 3: 99.0}, {2: 99.3, 3: 99.3, 7: 50.0})
     assert result["seeds"] == [2, 3] and result["differences"] == pytest.approx([0.2, 0.3])
-    assert result["verdict"].startswith("no verdict")  # an interval, but two pairs are too few to judge
+    assert result["verdict"] == "no verdict"  # an interval, but two pairs are too few to judge
+    assert result["reason"] == "fewer than 3 seeds" and result["low"] < result["high"]
     one = stats.paired_comparison({1: 29.0}, {1: 98.0})
-    assert math.isnan(one["low"]) and one["verdict"].startswith("no verdict")
+    assert math.isnan(one["low"]) and one["verdict"] == "no verdict" and one["reason"] == "one seed, so no interval"
     with pytest.raises(ValueError, match="No seed in common"):
         stats.paired_comparison({1: 99.0}, {2: 99.0})
 
 
 def test_equal_differences_on_two_seeds_do_not_pass_for_certainty():
     result = stats.paired_comparison({100: 99.43, 101: 99.39}, {100: 99.34, 101: 99.30})
-    assert result["low"] == pytest.approx(result["high"]) and result["verdict"].startswith("no verdict")
+    assert result["low"] == pytest.approx(result["high"]) and result["verdict"] == "no verdict"
 
 
 def test_change_text_and_the_table_use_the_same_verdict():
@@ -58,3 +59,32 @@ def test_change_text_and_the_table_use_the_same_verdict():
     text = stats.change_text(stats.compare(before, after))
     assert text.startswith("+0.55 points (95% interval") and text.endswith("3 paired seeds): better")
     assert compare_studies({"a": before, "b": after}).splitlines()[2].endswith("better")
+
+
+def test_the_verdict_is_one_of_four_words_and_the_text_says_the_rest():
+    cases = {1: "no verdict", 2: "no verdict", 3: "no difference shown"}
+    for n, word in cases.items():
+        result = stats.paired_comparison({s: 99.0 for s in range(n)}, {s: 99.0 + 0.1 * (s % 2) for s in range(n)})
+        assert result["verdict"] == word and result["verdict"] in stats.VERDICTS
+    assert {stats.paired_comparison({1: 1, 2: 1, 3: 1}, {1: a, 2: a + 0.1, 3: a})["verdict"] for a in (2, 0)} == {
+        "better", "worse"}
+    assert stats.change_text(stats.paired_comparison({1: 99.0}, {1: 99.2})) == (
+        "+0.20 points (seed 1): no verdict (one seed, so no interval)")
+    two = stats.change_text(stats.paired_comparison({1: 99.0, 2: 99.0}, {1: 99.2, 2: 99.3}))
+    assert two.startswith("+0.25 points (95% interval")
+    assert two.endswith("2 paired seeds): no verdict (fewer than 3 seeds)")
+
+
+def study(split="test", n_train=None, epochs=15, accs=(99.0, 99.1, 99.2)):
+    return {"params": 1, "epochs": epochs, "split": split, "n_train": n_train,
+            "runs": [{"seed": s, "final_test_acc": a} for s, a in enumerate(accs, 1)]}
+
+
+@pytest.mark.parametrize("other, why", [(study(split="validation"), "split"), (study(n_train=5000), "n_train"),
+                                        (study(epochs=19), "epochs")])
+def test_unlike_studies_are_refused_by_compare_and_left_unpaired_in_the_table(other, why):
+    with pytest.raises(ValueError, match=f"cannot be paired: they differ in .*{why}"):
+        stats.compare(study(), other)
+    assert "not paired: they differ in" in compare_studies({"a": study(), "b": other}).splitlines()[2]
+    older = {k: v for k, v in study().items() if k not in ("split", "n_train")}  # saved before studies said so
+    assert stats.compare(older, study())["verdict"] == "no difference shown"

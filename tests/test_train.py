@@ -3,6 +3,7 @@ import os
 import pickle
 import subprocess
 import sys
+import threading
 
 import pytest
 import torch
@@ -12,7 +13,7 @@ import torch.nn.functional as F
 from helpers import (BOLD_RECIPE, FINAL_RECIPE, PLAIN_TRAINING, RECIPE, count_params, evaluate, fit, get_model,
                      load_results, load_weights, runtime, save_results, save_weights, seed_everything, seed_summary,
                      train_one_epoch, train_seeds, train_with_recipe)
-from helpers.data import Batches
+from helpers.data import Batches, load_split
 from helpers.runtime import REPO_ROOT
 from helpers.train import make_optimizer, make_scheduler
 
@@ -138,15 +139,19 @@ def test_a_checkpoint_that_is_not_a_state_dict_is_refused(tmp_path):
         load_weights(get_model("gap"), tmp_path / "list.pt")
 
 
-def test_smoke_switch_shortens_training_and_says_so(mnist_test):
-    code = ("import helpers as h; x, y = h.load_mnist(train=False); "
-            "h.train_with_recipe('gap', (x, y), (x, y), seed=0)")
+def test_the_smoke_switch_cuts_the_data_in_one_place_and_says_so():
+    """MNIST_SMOKE=1: every split is its first few images (load_mnist, load_split), the recipe and the epochs stay
+    those of a full run, the retrain switch is on, and pick_device says SMOKE MODE."""
+    code = ("import helpers as h; d = h.pick_device(); x, y = h.load_mnist(train=True); tx, ty = h.load_mnist(False); "
+            "(vx, _), (wx, _) = h.data.load_split('validation'); print(len(y), len(ty), len(vx), len(wx)); "
+            "_, history = h.train_with_recipe('gap', (x, y), (tx, ty), seed=0, verbose=False); "
+            "print(len(history['epochs']), h.runtime.RETRAIN)")
     env = {**os.environ, "MNIST_SMOKE": "1"}
     run = subprocess.run([sys.executable, "-c", code], env=env, cwd=REPO_ROOT, capture_output=True, text=True,
                          timeout=300)
     assert run.returncode == 0, run.stderr
-    assert "SMOKE MODE: 2 epochs on 640 images, tested on 1000 images." in run.stdout
-    assert "epoch  2/2  loss" in run.stdout and "epoch  3/" not in run.stdout
+    assert "SMOKE MODE: 640 training and 1000 test images" in run.stdout
+    assert "640 1000 640 1000\n15 True" in run.stdout
     assert runtime.SMOKE is False  # in this process the fixture keeps the real behaviour
 
 
@@ -201,7 +206,8 @@ def test_the_committed_capstone_study_holds_ten_seeds_and_its_weights_re_evaluat
     assert [run["seed"] for run in study["runs"]] == list(range(1, 11))
     assert all(len(run["test_acc_by_epoch"]) == study["epochs"] for run in study["runs"])
     assert all(run["test_acc_by_epoch"][-1] == run["final_test_acc"] > 99.0 for run in study["runs"])
-    assert study["recipe"] == FINAL_RECIPE
+    assert study["recipe"] == {key: FINAL_RECIPE[key] for key in study["recipe"]}  # saved before warmup and label
+    assert (FINAL_RECIPE["warmup"], FINAL_RECIPE["label_smoothing"]) == (0.3, 0.0)  # smoothing: as they ran
     load_weights(model, REPO_ROOT / "results" / "final.pt")
     accuracy = evaluate(model, *mnist_test)[1]
     seed_1 = next(run for run in study["runs"] if run["seed"] == 1)
@@ -210,14 +216,14 @@ def test_the_committed_capstone_study_holds_ten_seeds_and_its_weights_re_evaluat
 
 def test_a_seed_gives_the_same_run_in_a_worker_process_and_in_this_one(mnist_train, mnist_test, monkeypatch):
     """train_seeds runs each seed in a one-thread worker process; the same seed, one thread, in this process, must
-    give the same history to the last digit (both under the smoke switch: the workers inherit MNIST_SMOKE=1)."""
+    give the same history to the last digit (both under the smoke switch, which train_seeds sends to its workers)."""
+    monkeypatch.setattr(runtime, "SMOKE", True)
     runs = train_seeds("batchnorm", [4, 5])
     assert [h["seed"] for _, h in runs] == [4, 5] and all(h["threads"] == 1 for _, h in runs)
-    monkeypatch.setattr(runtime, "SMOKE", True)
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        model, here = train_with_recipe("batchnorm", mnist_train, mnist_test, seed=4, verbose=False)
+        model, here = train_with_recipe("batchnorm", *load_split("test"), seed=4, verbose=False)
     finally:
         torch.set_num_threads(threads)
     worker_model, worker = runs[0]
@@ -228,18 +234,19 @@ def test_a_seed_gives_the_same_run_in_a_worker_process_and_in_this_one(mnist_tra
     assert summary["model"] == "batchnorm" and [r["seed"] for r in summary["runs"]] == [4, 5]
     assert summary["runs"][0]["test_acc_by_epoch"] == [round(e["test_acc"], 2) for e in worker["epochs"]]
     assert summary["side_by_side"] == min(2, os.cpu_count()) and summary["recipe"] == RECIPE
+    assert summary["split"] == "test" and summary["n_train"] is None
 
 
 def test_a_class_that_no_notebook_registers_trains_with_the_series_call(capsys, monkeypatch):
     """The call a notebook cell uses for a network defined in it: the class (or a function that builds it) instead of
-    a name, side by side in worker processes, one (model, history) per seed (under the workers' smoke switch)."""
+    a name, side by side in worker processes, one (model, history) per seed (under the smoke switch)."""
+    monkeypatch.setattr(runtime, "SMOKE", True)
     runs = train_seeds(TinyNet, [1, 2])
     assert [type(model) for model, _ in runs] == [TinyNet, TinyNet]
     assert [h["model"] for _, h in runs] == ["TinyNet", "TinyNet"] and runs[0][1]["params"] == count_params(TinyNet())
     assert not torch.equal(runs[0][0].conv.weight, runs[1][0].conv.weight)  # each seed its own initial weights
     assert "seed 1: final test accuracy" in capsys.readouterr().out
-    monkeypatch.setattr(runtime, "SMOKE", True)  # one seed trains here, in this process: as the workers did
-    (_, by_function), = train_seeds(lambda: TinyNet(), [1])
+    (_, by_function), = train_seeds(lambda: TinyNet(), [1])  # one seed trains here, in this process
     assert without_seconds(by_function["epochs"]) == without_seconds(runs[0][1]["epochs"])  # the same run
 
 
@@ -265,3 +272,56 @@ def test_a_study_on_a_subset_trains_and_measures_only_those_images(monkeypatch):
     monkeypatch.setattr(runtime, "SMOKE", True)  # one seed: it trains in this process, a few batches
     (_, history), = train_seeds("dropout", [3], n_train=500)
     assert history["n_train"] == 500 and seed_summary([(None, history)])["n_train"] == 500
+
+
+def test_an_edit_of_the_recipe_reaches_the_worker_processes(monkeypatch):
+    """A learner's RECIPE["epochs"] = 1 trains one epoch whether one seed runs here or several in worker processes
+    (each of which imports helpers afresh); FINAL_RECIPE and a run's recorded recipe are copies that the edit misses."""
+    monkeypatch.setattr(runtime, "SMOKE", True)
+    monkeypatch.setitem(RECIPE, "epochs", 1)
+    monkeypatch.setitem(RECIPE, "augment", {"degrees": 0.0, "shift": 0.0})
+    runs = train_seeds(TinyNet, [1, 2]) + train_seeds(TinyNet, [3])
+    assert [len(h["epochs"]) for _, h in runs] == [1, 1, 1] and [h["side_by_side"] for _, h in runs] == [2, 2, 1]
+    assert all(h["recipe"]["augment"] == {"degrees": 0.0, "shift": 0.0} for _, h in runs)
+    assert FINAL_RECIPE["epochs"] == 15 and FINAL_RECIPE["augment"] is not RECIPE["augment"]
+    RECIPE["augment"]["degrees"] = 9.0
+    assert runs[0][1]["recipe"]["augment"]["degrees"] == 0.0 and FINAL_RECIPE["augment"]["degrees"] == 5.0
+
+
+def test_a_job_that_cannot_travel_trains_here_and_says_how_it_ran(monkeypatch, capsys):
+    """A builder that closes over a lock cannot be pickled (cloudpickle raises TypeError): the seeds train one by one
+    in this process, and each history records that no other run shared the cores."""
+    monkeypatch.setattr(runtime, "SMOKE", True)
+    monkeypatch.setitem(RECIPE, "epochs", 1)
+    lock = threading.Lock()
+
+    def build():
+        with lock:
+            return TinyNet()
+
+    runs = train_seeds(build, [1, 2])
+    assert "cannot go to worker processes (TypeError" in capsys.readouterr().out
+    assert [h["side_by_side"] for _, h in runs] == [1, 1] and [h["seed"] for _, h in runs] == [1, 2]
+
+
+def test_fit_calls_on_epoch_after_each_epoch_and_an_empty_stream_is_refused(mnist_train, mnist_test):
+    seen = []
+    train = mnist_train[0][:256], mnist_train[1][:256]
+    train_with_recipe(TinyNet, train, (mnist_test[0][:100], mnist_test[1][:100]), seed=1, verbose=False, epochs=2,
+                      on_epoch=lambda model, record: seen.append((type(model).__name__, record["epoch"])))
+    assert seen == [("TinyNet", 1), ("TinyNet", 2)]
+    with pytest.raises(ValueError, match="yielded no images"):
+        train_with_recipe(TinyNet, (train[0][:0], train[1][:0]), train, seed=1, verbose=False, schedule="constant")
+
+
+def test_label_smoothing_is_cross_entropys_and_zero_is_the_plain_loss(mnist_train, mnist_test):
+    """label_smoothing gives the loss F.cross_entropy gives (one batch, the same weights and dropout)."""
+    images, labels = mnist_train[0][:64], mnist_train[1][:64]
+    for smoothing in (0.0, 0.1):
+        seed_everything(0, verbose=False)
+        model = get_model("gap")
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+        record = train_one_epoch(model, [(images, labels)], optimizer, label_smoothing=smoothing)
+        seed_everything(0, verbose=False)
+        expected = F.cross_entropy(get_model("gap")(images), labels, label_smoothing=smoothing)
+        assert record["train_loss"] == pytest.approx(expected.item(), rel=1e-5), smoothing

@@ -74,7 +74,7 @@ def results_markdown(results_dir=RESULTS_DIR):
                       "over the seeds reached 99.4%.", "", card]
     if validation.RECORD.exists():
         record = validation.load_record()
-        verdicts = [row["verdict"].split(" (")[0] for row in validation.judged_record(record)]
+        verdicts = [row["verdict"] for row in validation.judged_record(record)]
         counts = ", ".join(f"{verdicts.count(v)} {v}" for v in dict.fromkeys(verdicts) if v != "baseline")
         lines += ["", f"The validation record ([08_how_we_know](notebooks/08_how_we_know.ipynb)): {len(record)} runs "
                       f"of {len(verdicts)} variants on a validation split, {verdicts.count('baseline')} of them "

@@ -15,7 +15,8 @@ import torch
 
 from helpers.models import MODELS
 from helpers.runtime import RESULTS_DIR
-from helpers.train import FINAL_RECIPE, load_split, train_with_recipe
+from helpers.data import load_split
+from helpers.train import FINAL_RECIPE, train_with_recipe
 
 
 def main():

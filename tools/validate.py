@@ -31,8 +31,9 @@ def main():
     device = pick_device()
     model = functools.partial(get_model, args.model, **model_changes) if model_changes else args.model
     for _, history in train_seeds(model, args.seeds, device, split="validation", **changes):
-        record = {"model": args.model, "params": history["params"], "seed": history["seed"], "changes": changes,
-                  "model_changes": model_changes, "note": args.note, "final_val_acc": history["epochs"][-1]["test_acc"],
+        record = {"model": args.model, "params": history["params"], "seed": history["seed"], "split": "validation",
+                  "changes": changes, "model_changes": model_changes, "note": args.note,
+                  "final_val_acc": history["epochs"][-1]["test_acc"],
                   "val_acc_by_epoch": [round(e["test_acc"], 2) for e in history["epochs"]],
                   "recipe": history["recipe"], "threads": history["threads"]}
         RESULTS_DIR.mkdir(exist_ok=True)

@@ -6,7 +6,6 @@ import statistics
 
 from helpers.runtime import REPO_ROOT
 from helpers.stats import paired_comparison
-from tools.scorecard import COLLAPSED_BELOW
 
 # Read from results/ even under the smoke switch: the record is data, nothing here writes it.
 RECORD = REPO_ROOT / "results" / "validation.jsonl"
@@ -123,14 +122,6 @@ def judged_record(record, questions=QUESTIONS):
                                low=result["low"], high=result["high"])
             rows.append(row)
     return rows
-
-
-def collapsed_runs(record):
-    """The runs that collapsed (final validation accuracy below COLLAPSED_BELOW), under their plain labels."""
-    label = {p: name for _, arms in QUESTIONS for name, ps, _ in arms for p in ps}
-    return [{"tried": next((name for p, name in label.items() if run["note"].startswith(p)), run["note"]),
-             "seed": run["seed"], "final val acc": f"{run['final_val_acc']:.2f}"}
-            for run in record if run["final_val_acc"] < COLLAPSED_BELOW]
 
 
 def collapsed_run():
