@@ -11,6 +11,6 @@ from .receptive_field import receptive_field_table
 from .runtime import pick_device, seed_everything
 from .stats import change_text, compare, paired_comparison
 from .train import (BOLD_RECIPE, FINAL_RECIPE, PLAIN_TRAINING, RECIPE, evaluate, fit, load_results, load_weights,
-                    print_epochs, resolve_recipe, save_results, save_weights, seed_summary, train_one_epoch,
-                    train_seeds, train_with_recipe)
+                    print_epochs, save_results, save_weights, seed_summary, train_one_epoch, train_seeds,
+                    train_with_recipe)
 

@@ -100,3 +100,14 @@ def test_notebooks_four_to_six_judge_their_step_with_the_paired_rule():
 def test_no_text_uses_the_old_lenient_rule(path):
     """Verdicts come from helpers.stats alone; the old "inside the noise" rule must not survive anywhere."""
     assert "inside the noise" not in path.read_text().lower()
+
+
+def test_every_name_helpers_exports_is_used_by_a_notebook_or_a_tool():
+    """No dead code: what `import helpers as h` offers, something of the series calls."""
+    import helpers
+
+    used = "".join(sources(p.stem) for p in NOTEBOOKS) + "".join(
+        p.read_text() for p in (REPO_ROOT / "tools").glob("*.py"))
+    exported = [name for name in vars(helpers) if not name.startswith("_") and name not in {
+        "data", "diagnostics", "models", "plots", "receptive_field", "runtime", "stats", "train"}]
+    assert [name for name in exported if not re.search(rf"\b{name}\b", used)] == []

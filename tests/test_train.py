@@ -325,3 +325,13 @@ def test_label_smoothing_is_cross_entropys_and_zero_is_the_plain_loss(mnist_trai
         seed_everything(0, verbose=False)
         expected = F.cross_entropy(get_model("gap")(images), labels, label_smoothing=smoothing)
         assert record["train_loss"] == pytest.approx(expected.item(), rel=1e-5), smoothing
+
+
+def test_under_the_smoke_switch_a_record_no_smoke_run_wrote_is_read_from_the_committed_results(tmp_path, monkeypatch):
+    """So any one notebook runs alone on a fresh clone: notebook 5 reads step 4's study without notebook 4's run."""
+    monkeypatch.setattr(runtime, "SMOKE", True)
+    monkeypatch.setattr(runtime, "RESULTS_DIR", tmp_path)
+    committed = json.loads((REPO_ROOT / "results" / "seeds" / "batchnorm.json").read_text())
+    assert load_results("seeds/batchnorm.json") == committed
+    save_results({"runs": []}, "seeds/batchnorm.json")  # what a smoke run writes, it reads back
+    assert load_results("seeds/batchnorm.json") == {"runs": []}
