@@ -113,3 +113,12 @@ def test_a_verdict_that_only_just_clears_zero_is_called_thin():
     assert "better (thin: the interval ends +0.0" in thin
     clear = scorecard.verdict_text(scorecard.compare(study([99.0] * 5), study([99.5, 99.6, 99.55, 99.5, 99.6])))
     assert clear.endswith("5 paired seeds): better")
+
+
+def test_the_maintainers_scorecard_is_the_generated_one_and_the_readme_stays_short():
+    page = (REPO_ROOT / "docs" / "maintaining.md").read_text()
+    block = page.split(report.CARD_START)[1].split(report.CARD_END)[0].strip()
+    assert block == report.scorecard_block(REPO_ROOT / "results").strip() and "| 6 gap | 8,338 |" in block
+    readme = (REPO_ROOT / "README.md").read_text()
+    assert len(readme.split()) <= 1500 and len(readme.split("## Run it")[0].split()) <= 800
+    assert "docs/maintaining.md" in readme

@@ -32,3 +32,10 @@ def test_each_arm_is_judged_against_its_baseline_on_shared_seeds_only():
     assert round(rows[1]["change"], 2) == 0.11 and rows[1]["seeds"] == "100, 101, 102, 103"
     assert validation.unlabelled(record, questions) == []
     assert validation.unlabelled(record + runs("stray", [(100, 99.0)]), questions) == ["stray"]
+
+
+def test_the_whole_record_prints_every_run_under_its_question():
+    record = validation.load_record()
+    text = validation.record_tables(record)
+    assert all(f"{run['seed']}: {run['final_val_acc']:.2f}" in text for run in record)
+    assert all(question in text for question, _ in validation.QUESTIONS)

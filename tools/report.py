@@ -1,6 +1,6 @@
-"""The README's results block, generated from results/ (never typed).
+"""The README's results block and the maintainers' scorecard, generated from results/ (never typed).
 
-    python -m tools.report     # rewrites the block between the RESULTS markers in README.md
+    python -m tools.report     # rewrites the RESULTS block of README.md and the SCORECARD block of docs/maintaining.md
 """
 
 import json
@@ -23,6 +23,7 @@ NOTEBOOKS = {
 }
 STEPS = [(step, name) for step, name in enumerate(MODEL_NAMES, 1)] + [("capstone", "final")]
 START, END = "<!-- RESULTS:START (python -m tools.report) -->", "<!-- RESULTS:END -->"
+CARD_START, CARD_END = "<!-- SCORECARD:START (python -m tools.report) -->", "<!-- SCORECARD:END -->"
 
 
 def results_rows(results_dir=RESULTS_DIR):
@@ -49,8 +50,8 @@ def luck_lines(title, study):
 
 
 def results_markdown(results_dir=RESULTS_DIR):
-    """The capstone's headline, the steps and the capstone, the scorecard, the validation record in one line and the
-    run times. The ablation and the record itself are the appendix's (notebooks/08_how_we_know.ipynb)."""
+    """The README's block: the capstone's seeds, the table of steps, the validation record in one line and the run
+    times. The scorecard is the maintainers' (scorecard_block); the record itself is the appendix's."""
     lines = []
     capstone = step_study("final", results_dir)
     if capstone and (results_dir / "seeds" / "final.json").exists():
@@ -62,16 +63,6 @@ def results_markdown(results_dir=RESULTS_DIR):
         lines.append(f"| {r['step']} | [{r['notebook']}](notebooks/{r['notebook']}.ipynb) | {r['params']:,} "
                      f"| {r['epochs']} | {r['seeds']} | {r['min']:.2f}% / {r['mean']:.2f}% / {r['max']:.2f}% "
                      f"| {r['train']:.2f}% |")
-    card = scorecard_markdown(results_dir)
-    if card:
-        lines += ["", "The scorecard: what each step costs and buys. The change column sets each step against the "
-                      "previous one, the payoff column gives the controlled experiments of its notebook, both by the "
-                      "series' one paired rule (95% t interval over the seeds both sides share; \"thin\" where a "
-                      "verdict's interval ends within 0.05 points of zero); the capstone's change is against step 6, "
-                      "both of its changes together. Seconds per epoch: steps 3 to 6 and the capstone measured alone "
-                      "on one thread, each with its own recipe (`python -m tools.time_steps`), steps 1 and 2 from "
-                      "their notebook's run on two threads. The last column is the first epoch after which the mean "
-                      "over the seeds reached 99.4%.", "", card]
     if validation.RECORD.exists():
         record = validation.load_record()
         verdicts = [row["verdict"] for row in validation.judged_record(record)]
@@ -91,6 +82,24 @@ def results_markdown(results_dir=RESULTS_DIR):
                       f"on {run['device']}, torch {run['torch']}, by `python -m tools.run_notebooks`"
                       + (f"; not timed yet: {', '.join(untimed)}." if untimed else ".")]
     return "\n".join(lines)
+
+
+def scorecard_block(results_dir=RESULTS_DIR):
+    """docs/maintaining.md's block: what each step costs and buys, by the paired rule."""
+    card = scorecard_markdown(results_dir)
+    if not card:
+        return ""
+    seconds = json.loads((results_dir / "epoch_seconds.json").read_text()) if (
+        results_dir / "epoch_seconds.json").exists() else {}
+    return "\n".join([
+        "The change column sets each step against the previous one, the payoff column gives the controlled experiments "
+        "of its notebook, both by the series' one paired rule (95% t interval over the seeds both sides share; "
+        "\"thin\" where a verdict's interval ends within 0.05 points of zero); the capstone's change is against step "
+        "6, both of its changes together. Seconds per epoch: steps 3 to 6 and the capstone measured alone on one "
+        "thread, each with its own recipe (`python -m tools.time_steps`; "
+        + (f"{seconds['note']}" if "note" in seconds else "where they were measured is not recorded")
+        + "), steps 1 and 2 from their notebook's run on two threads; compare them as ratios. The last column is the "
+        "first epoch after which the mean over the seeds reached 99.4%.", "", card])
 
 
 # The series figure's points, in story order: (label, study); "new_arch_plain" is step 3 trained as step 2 was.
@@ -135,15 +144,21 @@ def seed_line(study, target=TARGET):
             f"mean {statistics.mean(accs):.2f}%, max {max(accs):.2f}%")
 
 
-def update_readme(readme=REPO_ROOT / "README.md"):
-    text = readme.read_text()
-    if START not in text or END not in text:
-        raise ValueError(f"{readme} has no {START} ... {END} block to fill.")
-    head, rest = text.split(START, 1)
-    _, tail = rest.split(END, 1)
-    readme.write_text(f"{head}{START}\n{results_markdown()}\n{END}{tail}")
+def fill(path, start, end, content):
+    """Replace what lies between the `start` and `end` markers of the file at `path`."""
+    text = path.read_text()
+    if start not in text or end not in text:
+        raise ValueError(f"{path} has no {start} ... {end} block to fill.")
+    head, rest = text.split(start, 1)
+    _, tail = rest.split(end, 1)
+    path.write_text(f"{head}{start}\n{content}\n{end}{tail}")
+
+
+def update_readme(readme=REPO_ROOT / "README.md", maintaining=REPO_ROOT / "docs" / "maintaining.md"):
+    fill(readme, START, END, results_markdown())
+    fill(maintaining, CARD_START, CARD_END, scorecard_block())
     save_series_figure()
-    print(f"Results written into {readme.name}, and the series figure into images/series.png.")
+    print(f"Results written into {readme.name} and {maintaining.name}, and the series figure into images/series.png.")
 
 
 if __name__ == "__main__":

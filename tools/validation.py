@@ -1,9 +1,13 @@
 """The validation record (results/validation.jsonl): every run that chose a setting, under a plain label, grouped by
-the question it asked, each variant judged against its baseline by the series' one paired rule (helpers.stats)."""
+the question it asked, each variant judged against its baseline by the series' one paired rule (helpers.stats).
+
+    python -m tools.validation     # prints the whole record, question by question, every run's accuracy
+"""
 
 import json
 import statistics
 
+from helpers.plots import format_table
 from helpers.runtime import REPO_ROOT
 from helpers.stats import paired_comparison
 
@@ -127,3 +131,22 @@ def judged_record(record, questions=QUESTIONS):
 def collapsed_run():
     """Step 3's collapsed test run: {"source": how it was recovered from git, "history": the run's history}."""
     return json.loads(COLLAPSED_RUN.read_text())
+
+
+def record_tables(record):
+    """The record as text: per question, one line per arm with its runs' accuracies and its verdict."""
+    rows, out = judged_record(record), []
+    for question in dict.fromkeys(row["question"] for row in rows):
+        out += ["", question, format_table([
+            {"tried": r["tried"], "params": f"{r['params']:,}",
+             "runs (seed: final validation accuracy)": ", ".join(
+                 f"{seed}: {acc:.2f}" for seed, acc in zip(r["seeds"].split(", "), r["accs"])),
+             "mean change": "" if r["change"] is None else f"{r['change']:+.2f}",
+             "95% interval": f"{r['low']:+.2f} to {r['high']:+.2f}" if len(r["differences"]) > 1 else "",
+             "against": r["against"], "verdict": r["verdict"]} for r in rows if r["question"] == question])]
+    return "\n".join(out)
+
+
+if __name__ == "__main__":
+    print(f"{RECORD.name}: {len(load_record())} runs")
+    print(record_tables(load_record()))
