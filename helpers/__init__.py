@@ -7,6 +7,7 @@ from .diagnostics import logit_report
 from .models import count_params, eval_mode, get_model, show_code, show_diff, summary
 from .plots import (compare_studies, format_table, last_epochs_line, plot_confusion, plot_history, plot_paired,
                     plot_seeds)
+from .pictures import draw_architecture, draw_receptive_field
 from .receptive_field import receptive_field_table
 from .runtime import pick_device, seed_everything
 from .stats import change_text, compare, paired_comparison

@@ -10,7 +10,7 @@ import torch
 # place it acts), so CI can execute them all in minutes. Nothing else changes: the recipe, epochs and code are those
 # of a full run, and no number printed under it means anything.
 SMOKE = os.environ.get("MNIST_SMOKE", "0") not in ("", "0")
-SMOKE_TRAIN_EXAMPLES, SMOKE_TEST_EXAMPLES = 640, 1000
+SMOKE_TRAIN_EXAMPLES, SMOKE_TEST_EXAMPLES = 256, 500
 # The retrain switch: cells that read recorded runs from results/ train them again instead (MNIST_RETRAIN=1, or
 # RETRAIN = True in the cell). The smoke run always retrains, so CI runs that code too.
 RETRAIN = SMOKE or os.environ.get("MNIST_RETRAIN", "0") not in ("", "0")

@@ -9,7 +9,8 @@ import torch  # noqa: E402
 from helpers import count_params, get_model  # noqa: E402
 from helpers.models import MODELS  # noqa: E402
 from helpers.runtime import REPO_ROOT  # noqa: E402
-from tools import images, report  # noqa: E402
+from helpers import pictures as images  # noqa: E402
+from tools import report  # noqa: E402
 
 
 def figure_texts(fig):
@@ -31,7 +32,7 @@ def close_figures():
 def test_every_step_draws_its_layers_kernels_shapes_and_parameters():
     for name in list(MODELS):
         model = get_model(name)
-        fig = images.draw_architecture(name)
+        fig = images.draw_architecture(name, show=False)
         texts = figure_texts(fig)
         layers = images.architecture_layers(model)
         convs = [n for n, m in model.named_modules() if isinstance(m, torch.nn.Conv2d)]
@@ -47,7 +48,7 @@ def test_every_step_draws_its_layers_kernels_shapes_and_parameters():
 
 def test_the_heads_kernels_are_labelled():
     def kinds(name):
-        return " ".join(figure_texts(images.draw_architecture(name)))
+        return " ".join(figure_texts(images.draw_architecture(name, show=False)))
 
     assert "conv 5x5" in kinds("new_arch") and "conv 3x3" in kinds("new_arch") and "conv 1x1" in kinds("new_arch")
     assert "conv 1x1" in kinds("gap") and "GAP" in kinds("gap") and "conv 5x5" not in kinds("gap")
@@ -55,13 +56,13 @@ def test_the_heads_kernels_are_labelled():
 
 
 def test_the_relu_marks_follow_the_code_that_runs():
-    bad, no_relu = images.draw_architecture("bad"), images.draw_architecture("no_relu")
+    bad, no_relu = images.draw_architecture("bad", show=False), images.draw_architecture("no_relu", show=False)
     assert "conv7" in marks(bad, "relu") and "conv7" not in marks(no_relu, "relu")
     assert any("ReLU on the logits (the bug)" in t for t in figure_texts(bad))
     assert not any("the bug" in t for t in figure_texts(no_relu))
     assert marks(no_relu, "relu") == [f"conv{i}" for i in range(1, 7)]
     for name in list(MODELS)[2:6]:
-        fig = images.draw_architecture(name)
+        fig = images.draw_architecture(name, show=False)
         relus = marks(fig, "relu")
         assert "head" not in relus and not any("the bug" in t for t in figure_texts(fig)), name
         assert relus == ["conv1", "conv2", "conv3", "mix", "conv4", "conv5", "conv6"], name
@@ -74,18 +75,19 @@ def test_the_marks_are_traced_from_the_forward_pass_not_listed():
     assert not images.architecture_layers(model)[-1]["relu"]
     model.final_relu = True
     assert images.architecture_layers(model)[-1]["relu"]
-    assert "conv7" in marks(images.draw_architecture("no_relu", model), "relu")
+    assert "conv7" in marks(images.draw_architecture(model, show=False), "relu")
+    assert "BadNet: 6,379,786 parameters" in figure_texts(images.draw_architecture(model, show=False))  # its class
 
 
 def test_batchnorm_and_dropout_are_marked_where_they_are():
-    assert not any("+BN" in t for t in figure_texts(images.draw_architecture("new_arch")))
+    assert not any("+BN" in t for t in figure_texts(images.draw_architecture("new_arch", show=False)))
     layers = {layer["name"]: layer for layer in images.architecture_layers(get_model("batchnorm"))}
     assert all(layers[n]["bn"] for n in ("conv1", "conv2", "conv3", "mix", "conv4", "conv5", "conv6"))
     assert not layers["head"]["bn"] and not layers["pool"]["bn"]
-    assert marks(images.draw_architecture("batchnorm"), "dropout") == []
-    assert marks(images.draw_architecture("dropout"), "dropout") == ["conv6"]
-    assert marks(images.draw_architecture("gap"), "dropout") == ["conv6"]
-    assert marks(images.draw_architecture("final"), "dropout") == ["conv6"]  # kept from step 6, as validation chose
+    assert marks(images.draw_architecture("batchnorm", show=False), "dropout") == []
+    assert marks(images.draw_architecture("dropout", show=False), "dropout") == ["conv6"]
+    assert marks(images.draw_architecture("gap", show=False), "dropout") == ["conv6"]
+    assert marks(images.draw_architecture("final", show=False), "dropout") == ["conv6"]  # kept from step 6
 
 
 def test_tracing_leaves_the_model_as_it_was():
@@ -111,7 +113,12 @@ def test_the_series_figure_puts_every_saved_step_on_log_scales(tmp_path, monkeyp
     assert labels[0].startswith("1 bad: 6,379,786 parameters, 1 epoch(s), 1 seed(s)")
 
 
-def test_the_other_figures_draw_from_the_real_data(mnist_test):
-    digit = mnist_test[0][0, 0]
-    assert images.draw_receptive_field(digit).axes and images.draw_dropout().axes
-    assert not hasattr(images, "draw_gap")
+def test_the_receptive_field_draws_nested_windows_on_a_real_digit(mnist_test):
+    fig = images.draw_receptive_field(mnist_test[0][0, 0], show=False)
+    sizes = [round(patch.get_width()) for patch in fig.axes[0].patches]
+    assert sizes == [3, 5, 7, 8] and fig.axes[0].images[0].get_array().shape == (28, 28)
+
+
+def test_images_holds_only_the_figure_the_readme_shows():
+    assert sorted(p.name for p in (REPO_ROOT / "images").iterdir()) == ["series.png"]
+    assert "images/series.png" in (REPO_ROOT / "README.md").read_text()

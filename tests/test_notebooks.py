@@ -9,8 +9,8 @@ from helpers.models import MODELS
 from helpers.runtime import REPO_ROOT
 from tools import colab
 
-STEMS = ["01_bad_network", "02_no_final_relu", "03_new_architecture", "04_batch_norm", "05_dropout", "06_gap",
-         "07_capstone", "08_how_we_know"]
+STEMS = ["01_bad_network", "02_no_final_relu", "03_new_architecture", "03b_training_recipe", "04_batch_norm",
+         "05_dropout", "06_gap", "07_capstone", "08_how_we_know"]
 NOTEBOOKS = sorted((REPO_ROOT / "notebooks").glob("*.ipynb"))
 
 
@@ -109,5 +109,5 @@ def test_every_name_helpers_exports_is_used_by_a_notebook_or_a_tool():
     used = "".join(sources(p.stem) for p in NOTEBOOKS) + "".join(
         p.read_text() for p in (REPO_ROOT / "tools").glob("*.py"))
     exported = [name for name in vars(helpers) if not name.startswith("_") and name not in {
-        "data", "diagnostics", "models", "plots", "receptive_field", "runtime", "stats", "train"}]
+        "data", "diagnostics", "models", "pictures", "plots", "receptive_field", "runtime", "stats", "train"}]
     assert [name for name in exported if not re.search(rf"\b{name}\b", used)] == []

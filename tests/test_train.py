@@ -150,8 +150,8 @@ def test_the_smoke_switch_cuts_the_data_in_one_place_and_says_so():
     run = subprocess.run([sys.executable, "-c", code], env=env, cwd=REPO_ROOT, capture_output=True, text=True,
                          timeout=300)
     assert run.returncode == 0, run.stderr
-    assert "SMOKE MODE: 640 training and 1000 test images" in run.stdout
-    assert "640 1000 640 1000\n15 True" in run.stdout
+    assert "SMOKE MODE: 256 training and 500 test images" in run.stdout
+    assert "256 500 256 500\n15 True" in run.stdout
     assert runtime.SMOKE is False  # in this process the fixture keeps the real behaviour
 
 

@@ -15,13 +15,14 @@ import matplotlib.pyplot as plt  # noqa: E402  (after the backend is chosen)
 from helpers.plots import last_epochs_line  # noqa: E402
 from helpers.runtime import REPO_ROOT, RESULTS_DIR  # noqa: E402
 from tools import validation  # noqa: E402
-from tools.scorecard import MODEL_NAMES, TARGET, accuracies, scorecard_markdown, step_study  # noqa: E402
+from tools.scorecard import TARGET, accuracies, scorecard_markdown, step_study  # noqa: E402
 
-NOTEBOOKS = {
-    "bad": "01_bad_network", "no_relu": "02_no_final_relu", "new_arch": "03_new_architecture",
-    "batchnorm": "04_batch_norm", "dropout": "05_dropout", "gap": "06_gap", "final": "07_capstone",
-}
-STEPS = [(step, name) for step, name in enumerate(MODEL_NAMES, 1)] + [("capstone", "final")]
+# The table's rows, in story order: (step, saved study, notebook). Step 3 trains plainly in its notebook; 03b, an
+# interlude, trains the same network with the recipe that steps 4 to 6 and the capstone share.
+STEPS = [("1", "bad", "01_bad_network"), ("2", "no_relu", "02_no_final_relu"),
+         ("3", "new_arch_plain", "03_new_architecture"), ("3b", "new_arch", "03b_training_recipe"),
+         ("4", "batchnorm", "04_batch_norm"), ("5", "dropout", "05_dropout"), ("6", "gap", "06_gap"),
+         ("capstone", "final", "07_capstone")]
 START, END = "<!-- RESULTS:START (python -m tools.report) -->", "<!-- RESULTS:END -->"
 CARD_START, CARD_END = "<!-- SCORECARD:START (python -m tools.report) -->", "<!-- SCORECARD:END -->"
 
@@ -30,12 +31,12 @@ def results_rows(results_dir=RESULTS_DIR):
     """One row per step saved in results_dir, in story order, then the capstone: the seed study
     (results/seeds/<model>.json) where there is one, else the single run (results/<model>.json)."""
     rows = []
-    for step, name in STEPS:
+    for step, name, notebook in STEPS:
         study = step_study(name, results_dir)
         if study is None:
             continue
         accs = accuracies(study)
-        rows.append({"step": step, "notebook": NOTEBOOKS[name], "params": study["params"], "epochs": study["epochs"],
+        rows.append({"step": step, "notebook": notebook, "params": study["params"], "epochs": study["epochs"],
                      "seeds": len(accs), "min": min(accs), "mean": statistics.mean(accs), "max": max(accs),
                      "train": statistics.mean(run["final_train_acc"] for run in study["runs"])})
     return rows
@@ -75,7 +76,7 @@ def results_markdown(results_dir=RESULTS_DIR):
         run = json.loads(times.read_text())
         stems = sorted(p.stem for p in (REPO_ROOT / "notebooks").glob("*.ipynb"))
         seconds = {stem: run["seconds"][stem] for stem in stems if stem in run["seconds"]}  # renamed ones left out
-        each = ", ".join(f"{stem[:2]}: {value / 60:.1f}" for stem, value in seconds.items())
+        each = ", ".join(f"{stem.split('_')[0]}: {value / 60:.1f}" for stem, value in seconds.items())
         untimed = [stem for stem in stems if stem not in seconds]
         lines += ["", ("The notebooks timed so far ran in" if untimed else "The whole series ran in")
                   + f" {sum(seconds.values()) / 60:.0f} minutes ({each} minutes) "

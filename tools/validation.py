@@ -21,6 +21,7 @@ COLLAPSED_RUN = REPO_ROOT / "results" / "collapsed_step3_run.json"
 # "The 5,818 network" is run "A" of an earlier family (no padding, GAP): the capstone's widths come from it.
 EARLY, A, BOLD_A = "baseline (5,982 parameters)", "the 5,818 network, batch 128, peak 0.1", "batch 64 and peak 0.2"
 NO_BN = "without BatchNorm: batch 64, peak 0.2"
+CAPSTONE = "the capstone as notebook 7 trains it (Dropout 0.1, 15 epochs)"
 G = "more channels in block 1: widths 8,10,16 | 8 | 10,12,12"
 H = "more channels in block 1: widths 10,10,16 | 8 | 10,12,12"
 QUESTIONS = [
@@ -83,6 +84,9 @@ QUESTIONS = [
         ("5,818 without Dropout, the series' recipe", ["capstone change 2, control"],
          "5,818 without Dropout, bold recipe"),
         ("4,614 without Dropout, bold recipe", ["capstone change 2 (stretch)"], "5,818 without Dropout, bold recipe")]),
+    ("8. The capstone's search for a margin, seeds 300-303", [
+        (CAPSTONE, ["search 1, baseline:"], None),
+        ("the capstone without Dropout, 19 epochs", ["search 1, a:"], CAPSTONE)]),
 ]
 
 

@@ -1,28 +1,17 @@
-"""The explanatory figures in images/ (not training output), drawn from the models and the data themselves.
-
-    python -m tools.images     # redraws every figure in images/
-
-The architecture figures are traced, not hand-kept: one forward pass runs with a hook on every leaf module and with
-`torch.nn.functional.relu` wrapped, so every box, shape, parameter count and ReLU mark is what the code really does.
-"""
+"""Pictures of the networks themselves, drawn from the code: the architecture, traced from one forward pass (so
+every box, shape, parameter count and ReLU mark is what the code really does), and block 1's receptive field."""
 
 from unittest import mock
 
-import matplotlib
+import matplotlib.pyplot as plt
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from matplotlib.patches import FancyBboxPatch, Rectangle
 
-matplotlib.use("Agg")
+from .data import MEAN, STD
+from .models import count_params, eval_mode, get_model
 
-import matplotlib.pyplot as plt  # noqa: E402
-import torch  # noqa: E402
-import torch.nn as nn  # noqa: E402
-import torch.nn.functional as F  # noqa: E402
-from matplotlib.patches import FancyBboxPatch, Rectangle  # noqa: E402
-
-from helpers.data import MEAN, STD, load_mnist  # noqa: E402
-from helpers.models import MODELS, count_params, eval_mode, get_model  # noqa: E402
-from helpers.runtime import REPO_ROOT  # noqa: E402
-
-IMAGES = REPO_ROOT / "images"
 BOXES = (nn.Conv2d, nn.MaxPool2d, nn.AdaptiveAvgPool2d)  # one box each; BatchNorm, Dropout and ReLU are marks
 COLORS = {"Conv2d": "#4C72B0", "MaxPool2d": "#DD8452", "AdaptiveAvgPool2d": "#55A868", "input": "#8C8C8C"}
 RELU, BUG, DROP = "#F0A202", "#D62728", "#8172B2"
@@ -105,11 +94,14 @@ def architecture_layers(model, input_size=(1, 28, 28)):
     return layers
 
 
-def draw_architecture(name, model=None):
-    """One box per convolution and pooling layer, in forward order: the box's height follows the map size; above it
-    the layer's name, inside its kernel (and +BN), below the output shape and the parameters. An orange bar after a
-    box is a ReLU on that layer's output (red when it is applied to the logits), a purple D a Dropout."""
-    model = get_model(name) if model is None else model
+def draw_architecture(model, show=True):
+    """The network as a row of boxes, traced from the code (a step's name, or a built module): one box per
+    convolution and pooling layer, in forward order; its height follows the map size; above it the layer's name,
+    inside its kernel (and +BN), below the output shape and the parameters. An orange bar after a box is a ReLU on
+    that layer's output (red when it is applied to the logits), a purple D a Dropout. show=False returns the figure
+    instead of showing it."""
+    name = model if isinstance(model, str) else type(model).__name__
+    model = get_model(model) if isinstance(model, str) else model
     layers = architecture_layers(model)
     last = layers[-1]
     fig, ax = plt.subplots(figsize=(min(12.5, 1.2 * len(layers) + 0.4), 3.6))
@@ -158,11 +150,12 @@ def draw_architecture(name, model=None):
     ax.axis("off")
     ax.set_title(f"{name}: {count_params(model):,} parameters", fontsize=11)
     fig.tight_layout()
-    return fig
+    return _shown(fig, show)
 
 
-def draw_receptive_field(digit):
-    """Nested windows on a real digit: what one unit sees after each 3x3 convolution of block 1, and the pool."""
+def draw_receptive_field(digit, show=True):
+    """Nested windows on a real digit (normalized, 28x28): what one unit sees after each 3x3 convolution of block 1,
+    and after the pool. show=False returns the figure instead of showing it."""
     fig, ax = plt.subplots(figsize=(4.4, 4.4))
     ax.imshow((digit * STD + MEAN).numpy(), cmap="gray_r")
     centre = (16, 9)  # (column, row): where the bar of the 7 meets its stem
@@ -175,45 +168,11 @@ def draw_receptive_field(digit):
     ax.set_title("receptive field through block 1", fontsize=10)
     ax.axis("off")
     fig.tight_layout()
-    return fig
+    return _shown(fig, show)
 
 
-def draw_dropout():
-    """A layer of units during training: a random share p of them zeroed each step, the others scaled by 1/(1-p).
-
-    p is the rate of the `dropout` model of the series.
-    """
-    rate = next(m.p for m in get_model("dropout").modules() if isinstance(m, torch.nn.Dropout))
-    generator = torch.Generator().manual_seed(3)
-    activations = torch.rand(10, 10, generator=generator)
-    keep = torch.rand(10, 10, generator=generator) > rate
-    fig, axes = plt.subplots(1, 2, figsize=(7, 3.6))
-    for ax, values, title in ((axes[0], activations, "activations"),
-                              (axes[1], activations * keep / (1 - rate), f"after Dropout({rate}), training")):
-        ax.imshow(values.numpy(), cmap="viridis", vmin=0, vmax=1.2)
-        ax.set_title(title, fontsize=10)
-        ax.set_xticks([])
-        ax.set_yticks([])
-    for y, x in (~keep).nonzero().tolist():
-        axes[1].text(x, y, "x", ha="center", va="center", color="white", fontsize=12, weight="bold")
-    fig.suptitle(f"{int((~keep).sum())} of 100 units dropped this step; a new draw every step, none at test time",
-                 fontsize=9)
-    fig.tight_layout()
-    return fig
-
-
-def main():
-    IMAGES.mkdir(exist_ok=True)
-    digit = load_mnist(train=False)[0][0, 0]  # the first test image, a 7
-    steps = enumerate(list(MODELS)[:6], 1)
-    figures = {f"architecture_{step}_{name}.png": draw_architecture(name) for step, name in steps}
-    figures |= {"architecture_final.png": draw_architecture("final"),
-                "receptive_field_block1.png": draw_receptive_field(digit), "dropout.png": draw_dropout()}
-    for filename, fig in figures.items():
-        fig.savefig(IMAGES / filename, dpi=110)
-        plt.close(fig)
-        print(f"images/{filename}")
-
-
-if __name__ == "__main__":
-    main()
+def _shown(fig, show):
+    if not show:
+        return fig
+    plt.show()
+    return None
