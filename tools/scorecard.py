@@ -36,7 +36,9 @@ PAYOFFS = {
                  ("the recipe without augmentation", "new_arch", "new_arch_no_augment")],
     "batchnorm": [("under the bold recipe (batch 64, peak 0.2, no clipping), step 3 -> 4", "new_arch_bold",
                    "batchnorm_bold")],
-    "dropout": [("on 5,000 training images, step 4 -> 5", "batchnorm_5k", "dropout_5k")],
+    "dropout": [("on 5,000 training images, step 4 -> 5", "batchnorm_5k", "dropout_5k"),
+                ("on 5,000 training images without augmentation and weight decay, step 4 -> 5",
+                 "batchnorm_5k_bare", "dropout_5k_bare")],
     "final": [("FINAL_RECIPE alone, on step 6's network", "gap", "gap_final_recipe")],
 }
 THIN = 0.05  # a verdict whose interval ends within this many points of zero is said to be thin
