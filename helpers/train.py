@@ -207,7 +207,7 @@ def train_seeds(model, seeds, device="cpu", split="test", n_train=None, **change
         runs.append((net, history))
         named = f"{history['model']}, " if isinstance(model, list) else ""
         seconds = sum(e["seconds"] for e in history["epochs"])
-        print(f"{named}seed {history['seed']}: final test accuracy {history['epochs'][-1]['test_acc']:.2f}%, train "
+        print(f"{named}seed {history['seed']}: final {split} accuracy {history['epochs'][-1]['test_acc']:.2f}%, train "
               f"accuracy {history['train_eval_acc']:.2f}% (eval mode), {seconds:.0f} s")
     if runtime.SMOKE:
         print("SMOKE MODE: these runs saw a few images; no number above means anything.")

@@ -22,6 +22,7 @@ COLLAPSED_RUN = REPO_ROOT / "results" / "collapsed_step3_run.json"
 EARLY, A, BOLD_A = "baseline (5,982 parameters)", "the 5,818 network, batch 128, peak 0.1", "batch 64 and peak 0.2"
 NO_BN = "without BatchNorm: batch 64, peak 0.2"
 CAPSTONE = "the capstone as notebook 7 trains it (Dropout 0.1, 15 epochs)"
+NO_DROPOUT_19 = "the capstone without Dropout, 19 epochs"
 G = "more channels in block 1: widths 8,10,16 | 8 | 10,12,12"
 H = "more channels in block 1: widths 10,10,16 | 8 | 10,12,12"
 QUESTIONS = [
@@ -86,7 +87,8 @@ QUESTIONS = [
         ("4,614 without Dropout, bold recipe", ["capstone change 2 (stretch)"], "5,818 without Dropout, bold recipe")]),
     ("8. The capstone's search for a margin, seeds 300-303", [
         (CAPSTONE, ["search 1, baseline:"], None),
-        ("the capstone without Dropout, 19 epochs", ["search 1, a:"], CAPSTONE)]),
+        (NO_DROPOUT_19, ["search 1, a:"], CAPSTONE),
+        ("without Dropout, 19 epochs, weight decay 1e-4 (not 5e-4)", ["search 1, c:"], NO_DROPOUT_19)]),
 ]
 
 
