@@ -89,7 +89,8 @@ QUESTIONS = [
         (CAPSTONE, ["search 1, baseline:"], None),
         (NO_DROPOUT_19, ["search 1, a:"], CAPSTONE),
         ("without Dropout, 19 epochs, weight decay 1e-4 (not 5e-4)", ["search 1, c:"], NO_DROPOUT_19),
-        ("without Dropout, 19 epochs, weaker augmentation (3 degrees, 0.5 pixels)", ["search 1, d:"], NO_DROPOUT_19)]),
+        ("without Dropout, 19 epochs, weaker augmentation (3 degrees, 0.5 pixels)", ["search 1, d:"], NO_DROPOUT_19),
+        ("without Dropout, 19 epochs, label smoothing 0.1", ["search 1, e:"], NO_DROPOUT_19)]),
 ]
 
 
