@@ -25,12 +25,13 @@ def collapsed(study):
 
 STEP_LABELS = {"bad": "1 bad", "no_relu": "2 no_relu", "new_arch": "3 new_arch", "batchnorm": "4 batchnorm",
                "dropout": "5 dropout", "gap": "6 gap", "final": "7 capstone"}
-# The controlled experiments of each step's notebook: [(what, study before, study after)]. Step 3's first one measures
-# its architecture (the third convolution in block 1, both trained plainly, notebook 3); the others the recipe and two
-# of its ingredients (notebook 03b), not the architecture.
+# The controlled experiments of each step's notebook: [(what, study before, study after)]. Step 3's first two measure
+# its architecture (the third convolution in block 1, trained plainly and with the recipe, notebook 3); the others
+# the recipe and two of its ingredients (notebook 03b), not the architecture.
 PAYOFFS = {
     "new_arch": [("block 1 of three 3x3 convolutions against two, plain training", "new_arch_two_convs_plain",
                   "new_arch_plain"),
+                 ("block 1 of three 3x3 convolutions against two, the recipe", "new_arch_two_convs", "new_arch"),
                  ("the recipe against plain training", "new_arch_plain", "new_arch"),
                  ("the recipe with a constant rate of 0.01 instead of one-cycle", "new_arch", "new_arch_constant_lr"),
                  ("the recipe without augmentation", "new_arch", "new_arch_no_augment")],
