@@ -39,3 +39,20 @@ def test_the_whole_record_prints_every_run_under_its_question():
     text = validation.record_tables(record)
     assert all(f"{run['seed']}: {run['final_val_acc']:.2f}" in text for run in record)
     assert all(question in text for question, _ in validation.QUESTIONS)
+
+
+def test_the_pool_after_conv2_variant_is_the_capstone_with_its_pool_moved():
+    import torch
+
+    from helpers.models import count_params, get_model
+    from tools.variants import VARIANTS
+
+    net, capstone = VARIANTS["final_pool_after_conv2"](), get_model("final")
+    net.load_state_dict(capstone.state_dict())  # the same layers, so the capstone's weights fit it
+    assert count_params(net) == count_params(capstone) == 5818
+    shapes = {}
+    for name in ("conv3", "conv6"):
+        getattr(net, name).register_forward_hook(lambda m, i, o, name=name: shapes.update({name: tuple(o.shape[2:])}))
+    net.eval()
+    assert net(torch.zeros(1, 1, 28, 28)).shape == (1, 10)
+    assert shapes == {"conv3": (10, 10), "conv6": (4, 4)}  # the capstone's: 22x22 and 5x5

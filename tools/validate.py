@@ -14,11 +14,12 @@ import json
 from helpers.models import get_model
 from helpers.runtime import RESULTS_DIR, pick_device
 from helpers.train import RECIPE, train_seeds
+from tools.variants import VARIANTS
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--model", default="final")
+    parser.add_argument("--model", default="final", help=f"a step's name, or one of {', '.join(VARIANTS)}")
     parser.add_argument("--seeds", type=int, nargs="+", default=[100])
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help=f"change one recipe entry (JSON value); keys: {', '.join(RECIPE)}")
@@ -29,7 +30,10 @@ def main():
     changes = {key: json.loads(value) for key, value in (item.split("=", 1) for item in args.set)}
     model_changes = {key: json.loads(value) for key, value in (item.split("=", 1) for item in args.model_set)}
     device = pick_device()
-    model = functools.partial(get_model, args.model, **model_changes) if model_changes else args.model
+    if args.model in VARIANTS:
+        model = functools.partial(VARIANTS[args.model], **model_changes)
+    else:
+        model = functools.partial(get_model, args.model, **model_changes) if model_changes else args.model
     for _, history in train_seeds(model, args.seeds, device, split="validation", **changes):
         record = {"model": args.model, "params": history["params"], "seed": history["seed"], "split": "validation",
                   "changes": changes, "model_changes": model_changes, "note": args.note,
