@@ -23,6 +23,7 @@ EARLY, A, BOLD_A = "baseline (5,982 parameters)", "the 5,818 network, batch 128,
 NO_BN = "without BatchNorm: batch 64, peak 0.2"
 CAPSTONE = "the capstone as notebook 7 trains it (Dropout 0.1, 15 epochs)"
 NO_DROPOUT_19 = "the capstone without Dropout, 19 epochs"
+CAPSTONE_AGAIN = "the capstone as notebook 7 trains it, run again"
 G = "more channels in block 1: widths 8,10,16 | 8 | 10,12,12"
 H = "more channels in block 1: widths 10,10,16 | 8 | 10,12,12"
 QUESTIONS = [
@@ -69,7 +70,8 @@ QUESTIONS = [
         ("without BatchNorm: batch 32, peak 0.1", ["A3_bs32:"], NO_BN),
         ("without BatchNorm: batch 64, peak 0.2, clipping at 1.0", ["A3_R_clip1:"], NO_BN),
         ("without BatchNorm: batch 64, peak 0.2, clipping at 2.0", ["A3_R_clip2:"], NO_BN)]),
-    ("6. The series' networks (steps 3 and 6), batch 128, peak 0.1, without gradient clipping and with it", [
+    ("6. The series' networks, batch 128, peak 0.1: step 3 without gradient clipping and with it, step 6 without "
+     "Dropout and with it", [
         ("step 3 (12,090 parameters)", ["v2: step-3 network (no BatchNorm), 8.3K"], None),
         ("step 3 with clipping at 2.0 (the recipe)", ["v2: step-3 network (no BatchNorm), batch 128"],
          "step 3 (12,090 parameters)"),
@@ -91,6 +93,8 @@ QUESTIONS = [
         ("without Dropout, 19 epochs, weight decay 1e-4 (not 5e-4)", ["search 1, c:"], NO_DROPOUT_19),
         ("without Dropout, 19 epochs, weaker augmentation (3 degrees, 0.5 pixels)", ["search 1, d:"], NO_DROPOUT_19),
         ("without Dropout, 19 epochs, label smoothing 0.1", ["search 1, e:"], NO_DROPOUT_19)]),
+    ("9. The capstone's search for a margin, continued in a later session, seeds 300-303", [
+        (CAPSTONE_AGAIN, ["search 2, baseline:"], None)]),
 ]
 
 
