@@ -83,10 +83,10 @@ def format_table(rows, columns=None):
     return "\n".join([line(columns), *(line(r) for r in cells)])
 
 
-def compare_studies(studies, against_first=False):
+def compare_studies(studies, against_first=False, changed=()):
     """{label: seed study} as a table: seeds, min, mean, SD, and the paired change against the row before (or the
     first row) with its 95% interval and verdict. Unlike studies (another split, training subset or length) are
-    not paired: their row says why."""
+    not paired, unless `changed` names how they differ on purpose (e.g. ("epochs",)): their row says why."""
     rows, labels = [], list(studies)
     for i, (label, study) in enumerate(studies.items()):
         accs = [run["final_test_acc"] for run in study["runs"]]
@@ -94,11 +94,11 @@ def compare_studies(studies, against_first=False):
                "mean": f"{statistics.mean(accs):.2f}", "SD": f"{statistics.stdev(accs):.2f}" if len(accs) > 1 else "",
                "paired change": "", "95% interval": "", "verdict": ""}
         before = studies[labels[0] if against_first else labels[i - 1]]
-        why = unlike(before, study) if i else ""
+        why = unlike(before, study, changed) if i else ""
         if why:
             row["verdict"] = f"not paired: {why}"
         elif i:
-            result = compare(before, study)
+            result = compare(before, study, changed=changed)
             n = len(result["seeds"])
             row["paired change"] = f"{result['mean']:+.2f} ({n} seed{'s' if n > 1 else ''})"
             if not math.isnan(result["low"]):

@@ -46,23 +46,28 @@ def by_seed(study, key="final_test_acc"):
 LIKE = {"split": "the split (test or validation)", "n_train": "the training images (n_train)", "epochs": "the epochs"}
 
 
-def unlike(before_study, after_study):
-    """Why two seed studies cannot be paired (one sentence), or "" when they can. A study without "split" is from
-    the test split, one without "n_train" trained on every training image."""
+def unlike(before_study, after_study, changed=()):
+    """Why two seed studies cannot be paired (one sentence), or "" when they can. `changed` names the keys of LIKE
+    that the change under test is about, e.g. ("epochs",) for training longer. A study without "split" is from the test
+    split, one without "n_train" trained on every training image."""
     defaults = {"split": "test", "n_train": None}
     for key, what in LIKE.items():
+        if key in changed:
+            continue
         a, b = (study.get(key, defaults.get(key)) for study in (before_study, after_study))
         if a != b:
             return f"they differ in {what}: {a} against {b}"
     return ""
 
 
-def compare(before_study, after_study, key="final_test_acc"):
-    """paired_comparison of two seed studies on their shared seeds; refused when the studies are unlike."""
-    why = unlike(before_study, after_study)
+def compare(before_study, after_study, key="final_test_acc", changed=()):
+    """paired_comparison of two seed studies on their shared seeds; refused when the studies are unlike in anything
+    but `changed` (see unlike)."""
+    why = unlike(before_study, after_study, changed)
     if why:
         raise ValueError(f"These two studies cannot be paired: {why}. Compare runs trained and measured alike (train "
-                         "both with the same split, n_train and epochs).")
+                         "both with the same split, n_train and epochs), or name what the change is about: "
+                         "changed=(\"epochs\",).")
     return paired_comparison(by_seed(before_study, key), by_seed(after_study, key))
 
 

@@ -88,3 +88,11 @@ def test_unlike_studies_are_refused_by_compare_and_left_unpaired_in_the_table(ot
     assert "not paired: they differ in" in compare_studies({"a": study(), "b": other}).splitlines()[2]
     older = {k: v for k, v in study().items() if k not in ("split", "n_train")}  # saved before studies said so
     assert stats.compare(older, study())["verdict"] == "no difference shown"
+
+
+def test_a_change_of_length_is_paired_when_named_and_nothing_else_is_let_through():
+    longer = study(epochs=19, accs=(99.1, 99.2, 99.3))
+    assert stats.compare(study(), longer, changed=("epochs",))["differences"] == pytest.approx([0.1, 0.1, 0.1])
+    assert "+0.10 (3 seeds)" in compare_studies({"a": study(), "b": longer}, changed=("epochs",))
+    with pytest.raises(ValueError, match="they differ in the split"):
+        stats.compare(study(), study(split="validation", epochs=19), changed=("epochs",))

@@ -12,9 +12,7 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402  (after the backend is chosen)
 
-from helpers.plots import last_epochs_line  # noqa: E402
 from helpers.runtime import REPO_ROOT, RESULTS_DIR  # noqa: E402
-from tools import validation  # noqa: E402
 from tools.scorecard import TARGET, accuracies, scorecard_markdown, step_study  # noqa: E402
 
 # The table's rows, in story order: (step, saved study, notebook). Step 3 trains plainly in its notebook; 03b, an
@@ -42,21 +40,14 @@ def results_rows(results_dir=RESULTS_DIR):
     return rows
 
 
-def luck_lines(title, study):
-    """How much of a seed study is luck: every seed at the final epoch, then each seed's last three epochs."""
-    lines = ["", f"{title}: {seed_line(study)}."]
-    if all("test_acc_by_epoch" in run for run in study["runs"]):
-        lines += ["", f"{last_epochs_line(study)}."]
-    return lines
-
-
 def results_markdown(results_dir=RESULTS_DIR):
-    """The README's block: the capstone's seeds, the table of steps, the validation record in one line and the run
-    times. The scorecard is the maintainers' (scorecard_block); the record itself is the appendix's."""
+    """The README's block: the capstone's seeds in one line, the table of steps and the run times. The scorecard is
+    the maintainers' (scorecard_block); each seed's last epochs are notebook 7's; the validation record is the
+    appendix's."""
     lines = []
     capstone = step_study("final", results_dir)
     if capstone and (results_dir / "seeds" / "final.json").exists():
-        lines += luck_lines("The capstone ([07_capstone](notebooks/07_capstone.ipynb))", capstone)[1:] + [""]
+        lines += [f"The capstone ([07_capstone](notebooks/07_capstone.ipynb)): {seed_line(capstone)}.", ""]
     lines += ["| step | notebook | parameters | epochs | seeds | test accuracy, final epoch: min / mean / max "
               "| train accuracy (eval mode), mean |",
               "|---:|---|---:|---:|---:|---|---:|"]
@@ -64,13 +55,6 @@ def results_markdown(results_dir=RESULTS_DIR):
         lines.append(f"| {r['step']} | [{r['notebook']}](notebooks/{r['notebook']}.ipynb) | {r['params']:,} "
                      f"| {r['epochs']} | {r['seeds']} | {r['min']:.2f}% / {r['mean']:.2f}% / {r['max']:.2f}% "
                      f"| {r['train']:.2f}% |")
-    if validation.RECORD.exists():
-        record = validation.load_record()
-        verdicts = [row["verdict"] for row in validation.judged_record(record)]
-        counts = ", ".join(f"{verdicts.count(v)} {v}" for v in dict.fromkeys(verdicts) if v != "baseline")
-        lines += ["", f"The validation record ([08_how_we_know](notebooks/08_how_we_know.ipynb)): {len(record)} runs "
-                      f"of {len(verdicts)} variants on a validation split, {verdicts.count('baseline')} of them "
-                      f"baselines; the others against their baseline by the paired rule: {counts}."]
     times = results_dir / "run_times.json"
     if times.exists():
         run = json.loads(times.read_text())
