@@ -123,9 +123,8 @@ def save_series_figure(results_dir=RESULTS_DIR, path=REPO_ROOT / "images" / "ser
 
 def seed_line(study, target=TARGET):
     accs = accuracies(study)
-    return (f"{study['model']}, {study['params']:,} parameters, {study['epochs']} epochs, {len(accs)} seeds "
-            f"({', '.join(str(run['seed']) for run in study['runs'])}), final epoch: "
-            f"{sum(acc >= target for acc in accs)} of {len(accs)} at or above {target}%, min {min(accs):.2f}%, "
+    return (f"{study['model']}, {study['params']:,} parameters, {study['epochs']} epochs, {len(accs)} seeds, final "
+            f"epoch: {sum(acc >= target for acc in accs)} of {len(accs)} at or above {target}%, min {min(accs):.2f}%, "
             f"mean {statistics.mean(accs):.2f}%, max {max(accs):.2f}%")
 
 
