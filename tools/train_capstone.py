@@ -1,4 +1,4 @@
-"""Notebook 7's twenty seeds, trained as its RETRAIN cell trains them, two at a time, each pair saved as it finishes.
+"""Notebook 7's twenty seeds, trained with the call notebook 7 uses, two at a time, each pair saved as it finishes.
 
     python -m tools.train_capstone
 
