@@ -94,12 +94,13 @@ SERIES = [("1 bad", "bad"), ("2 no ReLU on the logits", "no_relu"),
 
 
 def save_series_figure(results_dir=RESULTS_DIR, path=REPO_ROOT / "images" / "series.png"):
-    """images/series.png, the picture the README and the book open with: every step's final-epoch test error against
-    its parameters, both on log scales, seeds as small dots, the means joined in story order, the 99.4% line."""
+    """images/series.png, the picture the README and the book open with. Left: every step's final-epoch test error
+    against its parameters, both on log scales, seeds as small dots, the means joined in story order, the 99.4% line.
+    Right: the steps that end above 99% (their dots overlap on the left), each seed's accuracy on a linear scale."""
     points = [(label, study) for label, name in SERIES if (study := step_study(name, results_dir))]
     if not points:
         return
-    fig, ax = plt.subplots(figsize=(9, 5.2))
+    fig, (ax, zoom) = plt.subplots(1, 2, figsize=(14, 5.2), gridspec_kw={"width_ratios": [1.35, 1]})
     means = []
     for k, (label, study) in enumerate(points):
         errors = [100 - acc for acc in accuracies(study)]
@@ -116,6 +117,17 @@ def save_series_figure(results_dir=RESULTS_DIR, path=REPO_ROOT / "images" / "ser
            "scale)", title="The series: test error against parameters, each step joined to the next (dots: seeds)")
     ax.grid(alpha=0.3, which="both")
     ax.legend(fontsize=7, loc="upper left")
+    close = [(k, label, study) for k, (label, study) in enumerate(points) if statistics.mean(accuracies(study)) > 99]
+    for x, (k, _, study) in enumerate(close):
+        accs = accuracies(study)
+        zoom.plot([x] * len(accs), accs, "o", color=f"C{k}", alpha=0.5, markersize=5)
+        zoom.plot([x - 0.25, x + 0.25], [statistics.mean(accs)] * 2, color=f"C{k}", linewidth=3)
+    zoom.axhline(TARGET, color="red", linewidth=1, linestyle="--")
+    zoom.set_xticks(range(len(close)), [label.replace(" ... with the", ", with the\n") + f"\n{study['params']:,} params"
+                                        for _, label, study in close], fontsize=8)
+    zoom.set(ylabel="test accuracy at the final epoch (%)",
+             title="The steps above 99%, zoomed: each seed (dots), the mean (bar)")
+    zoom.grid(alpha=0.3, axis="y")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
