@@ -65,13 +65,13 @@ def test_the_scorecard_is_generated_from_saved_studies(tmp_path):
         (tmp_path / "seeds" / f"{name}.json").write_text(json.dumps(study(name, params, accs, [99.0, 99.45])))
     (tmp_path / "epoch_seconds.json").write_text(json.dumps({"seconds": {"new_arch": 19.96}}))
     rows = scorecard.scorecard_rows(tmp_path)
-    assert [row["step"] for row in rows] == ["3 new_arch", "4 batchnorm"]
+    assert [row["step"] for row in rows] == ["3b new_arch, recipe", "4 batchnorm"]
     assert rows[0]["test acc: mean +- SD"] == "99.45 +- 0.05" and rows[0]["s / epoch"] == "20.0 (1 thread)"
     assert rows[0]["payoff"].startswith("the recipe against plain training: +0.42 points")
     assert rows[0]["payoff"].endswith("better") and rows[1]["payoff"] == ""  # no two-convs nor bold studies saved
     assert rows[1]["change against the previous step"].endswith("no difference shown")
     assert rows[0]["mean first >= 99.4%"] == "epoch 2"  # the mean of the epoch-2 figures is 99.45
-    assert "| 3 new_arch | 12,090 |" in scorecard.scorecard_markdown(tmp_path)
+    assert "| 3b new_arch, recipe | 12,090 |" in scorecard.scorecard_markdown(tmp_path)
 
 
 def test_the_scorecard_ends_with_the_capstone_judged_against_step_6_and_never_pairs_unlike_trainings(tmp_path):
@@ -88,8 +88,9 @@ def test_the_scorecard_ends_with_the_capstone_judged_against_step_6_and_never_pa
         (tmp_path / "seeds" / f"{name}.json").write_text(json.dumps(content))
     (tmp_path / "no_relu.json").write_text(json.dumps(history("no_relu", 6_379_786, [98.12])))
     rows = {row["step"]: row for row in scorecard.scorecard_rows(tmp_path)}
-    assert list(rows) == ["2 no_relu", "3 new_arch", "5 dropout", "6 gap", "7 capstone"]
-    assert rows["3 new_arch"]["change against the previous step"].startswith("not compared (1 epoch(s) against 15")
+    assert list(rows) == ["2 no_relu", "3b new_arch, recipe", "5 dropout", "6 gap", "7 capstone"]
+    recipe_row = rows["3b new_arch, recipe"]
+    assert recipe_row["change against the previous step"].startswith("not compared (1 epoch(s) against 15")
     assert rows["2 no_relu"]["mean first >= 99.4%"] == "never (1 epoch)"
     assert rows["2 no_relu"]["test acc: mean +- SD"] == "98.12 (one seed)"
     capstone = rows["7 capstone"]

@@ -23,7 +23,7 @@ def collapsed(study):
     """The seeds of a study whose run collapsed (ended below COLLAPSED_BELOW)."""
     return [run["seed"] for run in study["runs"] if run["final_test_acc"] < COLLAPSED_BELOW]
 
-STEP_LABELS = {"bad": "1 bad", "no_relu": "2 no_relu", "new_arch": "3 new_arch", "batchnorm": "4 batchnorm",
+STEP_LABELS = {"bad": "1 bad", "no_relu": "2 no_relu", "new_arch": "3b new_arch, recipe", "batchnorm": "4 batchnorm",
                "dropout": "5 dropout", "gap": "6 gap", "final": "7 capstone"}
 # The controlled experiments of each step's notebook: [(what, study before, study after)]. Step 3's first two measure
 # its architecture (the third convolution in block 1, trained plainly and with the recipe, notebook 3); the others
