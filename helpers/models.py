@@ -52,13 +52,13 @@ class NewArchNet(nn.Module):
 
     def __init__(self):
         super().__init__()
-        # Block 1: three 3x3 convolutions see 7x7 pixels, where the edges and gradients of strokes show.
+        # Block 1: three 3x3 convolutions: conv3's units see 7x7 pixels (the write-up's design; notebook 3 tests it).
         self.conv1 = nn.Conv2d(1, 8, 3)  # 28 -> 26, RF 3
         self.conv2 = nn.Conv2d(8, 8, 3)  # 26 -> 24, RF 5
         self.conv3 = nn.Conv2d(8, 12, 3)  # 24 -> 22, RF 7
         self.pool = nn.MaxPool2d(2, 2)  # 22 -> 11, RF 8
         self.mix = nn.Conv2d(12, 12, 1)  # 11 -> 11: a 1x1 convolution mixes the channels cheaply
-        # Block 2: from edges to parts of digits.
+        # Block 2: after the pool, each 3x3 convolution widens what a unit sees by 4 pixels.
         self.conv4 = nn.Conv2d(12, 16, 3)  # 11 -> 9, RF 12
         self.conv5 = nn.Conv2d(16, 16, 3)  # 9 -> 7, RF 16
         self.conv6 = nn.Conv2d(16, 16, 3)  # 7 -> 5, RF 20
@@ -84,7 +84,7 @@ class BatchNormNet(nn.Module):
 
     def __init__(self):
         super().__init__()
-        # Block 1: three 3x3 convolutions see 7x7 pixels, where the edges and gradients of strokes show.
+        # Block 1: three 3x3 convolutions: conv3's units see 7x7 pixels (the write-up's design; notebook 3 tests it).
         self.conv1 = nn.Conv2d(1, 8, 3, bias=False)  # 28 -> 26, RF 3
         self.bn1 = nn.BatchNorm2d(8)
         self.conv2 = nn.Conv2d(8, 8, 3, bias=False)  # 26 -> 24, RF 5
@@ -94,7 +94,7 @@ class BatchNormNet(nn.Module):
         self.pool = nn.MaxPool2d(2, 2)  # 22 -> 11, RF 8
         self.mix = nn.Conv2d(12, 12, 1, bias=False)  # 11 -> 11: a 1x1 convolution mixes the channels cheaply
         self.bn_mix = nn.BatchNorm2d(12)
-        # Block 2: from edges to parts of digits.
+        # Block 2: after the pool, each 3x3 convolution widens what a unit sees by 4 pixels.
         self.conv4 = nn.Conv2d(12, 16, 3, bias=False)  # 11 -> 9, RF 12
         self.bn4 = nn.BatchNorm2d(16)
         self.conv5 = nn.Conv2d(16, 16, 3, bias=False)  # 9 -> 7, RF 16
@@ -123,7 +123,7 @@ class DropoutNet(nn.Module):
 
     def __init__(self, dropout=0.1):
         super().__init__()
-        # Block 1: three 3x3 convolutions see 7x7 pixels, where the edges and gradients of strokes show.
+        # Block 1: three 3x3 convolutions: conv3's units see 7x7 pixels (the write-up's design; notebook 3 tests it).
         self.conv1 = nn.Conv2d(1, 8, 3, bias=False)  # 28 -> 26, RF 3
         self.bn1 = nn.BatchNorm2d(8)
         self.conv2 = nn.Conv2d(8, 8, 3, bias=False)  # 26 -> 24, RF 5
@@ -133,7 +133,7 @@ class DropoutNet(nn.Module):
         self.pool = nn.MaxPool2d(2, 2)  # 22 -> 11, RF 8
         self.mix = nn.Conv2d(12, 12, 1, bias=False)  # 11 -> 11: a 1x1 convolution mixes the channels cheaply
         self.bn_mix = nn.BatchNorm2d(12)
-        # Block 2: from edges to parts of digits.
+        # Block 2: after the pool, each 3x3 convolution widens what a unit sees by 4 pixels.
         self.conv4 = nn.Conv2d(12, 16, 3, bias=False)  # 11 -> 9, RF 12
         self.bn4 = nn.BatchNorm2d(16)
         self.conv5 = nn.Conv2d(16, 16, 3, bias=False)  # 9 -> 7, RF 16
@@ -164,7 +164,7 @@ class GapNet(nn.Module):
 
     def __init__(self, dropout=0.1):
         super().__init__()
-        # Block 1: three 3x3 convolutions see 7x7 pixels, where the edges and gradients of strokes show.
+        # Block 1: three 3x3 convolutions: conv3's units see 7x7 pixels (the write-up's design; notebook 3 tests it).
         self.conv1 = nn.Conv2d(1, 8, 3, bias=False)  # 28 -> 26, RF 3
         self.bn1 = nn.BatchNorm2d(8)
         self.conv2 = nn.Conv2d(8, 8, 3, bias=False)  # 26 -> 24, RF 5
@@ -174,7 +174,7 @@ class GapNet(nn.Module):
         self.pool = nn.MaxPool2d(2, 2)  # 22 -> 11, RF 8
         self.mix = nn.Conv2d(12, 12, 1, bias=False)  # 11 -> 11: a 1x1 convolution mixes the channels cheaply
         self.bn_mix = nn.BatchNorm2d(12)
-        # Block 2: from edges to parts of digits.
+        # Block 2: after the pool, each 3x3 convolution widens what a unit sees by 4 pixels.
         self.conv4 = nn.Conv2d(12, 16, 3, bias=False)  # 11 -> 9, RF 12
         self.bn4 = nn.BatchNorm2d(16)
         self.conv5 = nn.Conv2d(16, 16, 3, bias=False)  # 9 -> 7, RF 16
@@ -208,7 +208,7 @@ class FinalNet(nn.Module):
     def __init__(self, widths=(8, 8, 12, 8, 12, 12, 16), dropout=0.1):
         super().__init__()
         c1, c2, c3, c_mix, c4, c5, c6 = widths
-        # Block 1: three 3x3 convolutions see 7x7 pixels, where the edges and gradients of strokes show.
+        # Block 1: three 3x3 convolutions: conv3's units see 7x7 pixels (the write-up's design; notebook 3 tests it).
         self.conv1 = nn.Conv2d(1, c1, 3, bias=False)  # 28 -> 26, RF 3
         self.bn1 = nn.BatchNorm2d(c1)
         self.conv2 = nn.Conv2d(c1, c2, 3, bias=False)  # 26 -> 24, RF 5
@@ -218,7 +218,7 @@ class FinalNet(nn.Module):
         self.pool = nn.MaxPool2d(2, 2)  # 22 -> 11, RF 8
         self.mix = nn.Conv2d(c3, c_mix, 1, bias=False)  # 11 -> 11: a 1x1 convolution mixes the channels cheaply
         self.bn_mix = nn.BatchNorm2d(c_mix)
-        # Block 2: from edges to parts of digits.
+        # Block 2: after the pool, each 3x3 convolution widens what a unit sees by 4 pixels.
         self.conv4 = nn.Conv2d(c_mix, c4, 3, bias=False)  # 11 -> 9, RF 12
         self.bn4 = nn.BatchNorm2d(c4)
         self.conv5 = nn.Conv2d(c4, c5, 3, bias=False)  # 9 -> 7, RF 16

@@ -95,7 +95,7 @@ def test_the_scorecard_ends_with_the_capstone_judged_against_step_6_and_never_pa
     assert rows["2 no_relu"]["test acc: mean +- SD"] == "98.12 (one seed)"
     capstone = rows["7 capstone"]
     assert capstone["change against the previous step"].startswith("+0.00 points")  # 99.45 against 99.4/99.5/99.45
-    assert capstone["payoff"].startswith("parameters 8,338 -> 5,818; FINAL_RECIPE alone, on step 6's network: "
+    assert capstone["payoff"].startswith("parameters 8,338 -> 5,818; the bold recipe alone, on step 6's network: "
                                          "+0.10 points")
 
 

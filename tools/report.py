@@ -66,6 +66,10 @@ def results_markdown(results_dir=RESULTS_DIR):
                   + f" {sum(seconds.values()) / 60:.0f} minutes ({each} minutes) "
                       f"on {run['device']}, torch {run['torch']}, by `python -m tools.run_notebooks`"
                       + (f"; not timed yet: {', '.join(untimed)}." if untimed else ".")]
+    if capstone and all(run.get("seconds") for run in capstone["runs"]):  # notebook 7 reads its runs as saved
+        minutes = sum(run["seconds"] for run in capstone["runs"]) / 2 / 60
+        lines += ["", f"Notebook 7 reads its {len(capstone['runs'])} runs as saved: they trained in {minutes:.0f} "
+                      "minutes, two at a time (`python -m tools.train_capstone`)."]
     return "\n".join(lines)
 
 

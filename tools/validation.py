@@ -21,9 +21,9 @@ COLLAPSED_RUN = REPO_ROOT / "results" / "collapsed_step3_run.json"
 # "The 5,818 network" is run "A" of an earlier family (no padding, GAP): the capstone's widths come from it.
 EARLY, A, BOLD_A = "baseline (5,982 parameters)", "the 5,818 network, batch 128, peak 0.1", "batch 64 and peak 0.2"
 NO_BN = "without BatchNorm: batch 64, peak 0.2"
-CAPSTONE = "the capstone as notebook 7 trains it (Dropout 0.1, 15 epochs)"
+CAPSTONE = "the capstone of 15 epochs (Dropout 0.1)"
 NO_DROPOUT_19 = "the capstone without Dropout, 19 epochs"
-CAPSTONE_AGAIN = "the capstone as notebook 7 trains it, run again"
+CAPSTONE_AGAIN = "the capstone of 15 epochs, run again"
 G = "more channels in block 1: widths 8,10,16 | 8 | 10,12,12"
 H = "more channels in block 1: widths 10,10,16 | 8 | 10,12,12"
 QUESTIONS = [
