@@ -119,7 +119,8 @@ def plot_paired(studies, key="final_test_acc", ylabel="final test accuracy (%)")
         lines.plot(range(len(labels)), [v[seed] for v in values], "o-", alpha=0.7, label=f"seed {seed}")
     lines.set_xticks(range(len(labels)), labels, fontsize=8, rotation=15)
     lines.set(ylabel=ylabel, title="each seed, a line from run to run")
-    lines.legend(fontsize=7)
+    if len(seeds) <= 10:  # beyond ten seeds the colours repeat and the legend would cover the lines
+        lines.legend(fontsize=7)
     for x in range(1, len(labels)):
         result = paired_comparison(values[x - 1], values[x])
         diffs.plot([x] * len(result["differences"]), result["differences"], "o", color="C0", alpha=0.6)
