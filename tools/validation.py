@@ -93,7 +93,7 @@ QUESTIONS = [
         ("without Dropout, 19 epochs, weight decay 1e-4 (not 5e-4)", ["search 1, c:"], NO_DROPOUT_19),
         ("without Dropout, 19 epochs, weaker augmentation (3 degrees, 0.5 pixels)", ["search 1, d:"], NO_DROPOUT_19),
         ("without Dropout, 19 epochs, label smoothing 0.1", ["search 1, e:"], NO_DROPOUT_19)]),
-    ("9. The capstone's search for a margin, continued in later sessions, seeds 300-307 (h: 300-303)", [
+    ("9. The capstone's search for a margin, continued, seeds 300-307 (the max-pool row 300-303)", [
         (CAPSTONE_AGAIN, ["search 2, baseline:"], None),
         ("the max-pool after conv2 instead of conv3 (same 5,818 parameters)", ["search 2, h:"], CAPSTONE_AGAIN),
         ("19 epochs, Dropout kept", ["search 2, f:"], CAPSTONE_AGAIN)]),
