@@ -87,7 +87,7 @@ def payoff_text(name, results_dir=RESULTS_DIR):
         before, after = (_load(results_dir / "seeds" / f"{n}.json") for n in (before_name, after_name))
         if not before or not after:
             continue
-        parts.append(f"{what}: {verdict_text(compare(before, after, changed=('epochs',)))}")  # named changes
+        parts.append(f"{what}: {verdict_text(compare(before, after, changed=CHANGED.get(name, ())))}")
         if collapsed(before) or collapsed(after):
             parts[-1] += (f"; runs below {COLLAPSED_BELOW:g}% (collapsed): {len(collapsed(before))} of "
                           f"{len(before['runs'])} before, {len(collapsed(after))} of {len(after['runs'])} after")
