@@ -52,7 +52,7 @@ class NewArchNet(nn.Module):
 
     def __init__(self):
         super().__init__()
-        # Block 1: three 3x3 convolutions: conv3's units see 7x7 pixels (the write-up's design; notebook 3 tests it).
+        # Block 1: three 3x3 convolutions, so that conv3's units see 7x7 pixels (a design reason notebook 3 tests).
         self.conv1 = nn.Conv2d(1, 8, 3)  # 28 -> 26, RF 3
         self.conv2 = nn.Conv2d(8, 8, 3)  # 26 -> 24, RF 5
         self.conv3 = nn.Conv2d(8, 12, 3)  # 24 -> 22, RF 7
@@ -84,7 +84,7 @@ class BatchNormNet(nn.Module):
 
     def __init__(self):
         super().__init__()
-        # Block 1: three 3x3 convolutions: conv3's units see 7x7 pixels (the write-up's design; notebook 3 tests it).
+        # Block 1: three 3x3 convolutions, so that conv3's units see 7x7 pixels (a design reason notebook 3 tests).
         self.conv1 = nn.Conv2d(1, 8, 3, bias=False)  # 28 -> 26, RF 3
         self.bn1 = nn.BatchNorm2d(8)
         self.conv2 = nn.Conv2d(8, 8, 3, bias=False)  # 26 -> 24, RF 5
@@ -123,7 +123,7 @@ class DropoutNet(nn.Module):
 
     def __init__(self, dropout=0.1):
         super().__init__()
-        # Block 1: three 3x3 convolutions: conv3's units see 7x7 pixels (the write-up's design; notebook 3 tests it).
+        # Block 1: three 3x3 convolutions, so that conv3's units see 7x7 pixels (a design reason notebook 3 tests).
         self.conv1 = nn.Conv2d(1, 8, 3, bias=False)  # 28 -> 26, RF 3
         self.bn1 = nn.BatchNorm2d(8)
         self.conv2 = nn.Conv2d(8, 8, 3, bias=False)  # 26 -> 24, RF 5
@@ -164,7 +164,7 @@ class GapNet(nn.Module):
 
     def __init__(self, dropout=0.1):
         super().__init__()
-        # Block 1: three 3x3 convolutions: conv3's units see 7x7 pixels (the write-up's design; notebook 3 tests it).
+        # Block 1: three 3x3 convolutions, so that conv3's units see 7x7 pixels (a design reason notebook 3 tests).
         self.conv1 = nn.Conv2d(1, 8, 3, bias=False)  # 28 -> 26, RF 3
         self.bn1 = nn.BatchNorm2d(8)
         self.conv2 = nn.Conv2d(8, 8, 3, bias=False)  # 26 -> 24, RF 5
@@ -208,7 +208,7 @@ class FinalNet(nn.Module):
     def __init__(self, widths=(8, 8, 12, 8, 12, 12, 16), dropout=0.1):
         super().__init__()
         c1, c2, c3, c_mix, c4, c5, c6 = widths
-        # Block 1: three 3x3 convolutions: conv3's units see 7x7 pixels (the write-up's design; notebook 3 tests it).
+        # Block 1: three 3x3 convolutions, so that conv3's units see 7x7 pixels (a design reason notebook 3 tests).
         self.conv1 = nn.Conv2d(1, c1, 3, bias=False)  # 28 -> 26, RF 3
         self.bn1 = nn.BatchNorm2d(c1)
         self.conv2 = nn.Conv2d(c1, c2, 3, bias=False)  # 26 -> 24, RF 5
