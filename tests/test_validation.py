@@ -41,6 +41,16 @@ def test_the_whole_record_prints_every_run_under_its_question():
     assert all(question in text for question, _ in validation.QUESTIONS)
 
 
+def test_the_summary_for_learners_lists_exactly_the_variants_the_rule_could_judge():
+    record = validation.load_record()
+    text = validation.judged_summary(record)
+    judged = [row for row in validation.judged_record(record) if len(row["differences"]) >= 3]
+    assert f"{len(judged)} judged (three or more shared seeds)" in text
+    table = text.split("The variants the rule judged:")[1]
+    assert len(table.strip().splitlines()) == len(judged) + 1  # a header, then one line per judged variant
+    assert all(row["tried"] in table for row in judged)
+
+
 def test_the_pool_after_conv2_variant_is_the_capstone_with_its_pool_moved():
     import torch
 

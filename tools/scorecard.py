@@ -32,6 +32,8 @@ PAYOFFS = {
     "new_arch": [("block 1 of three 3x3 convolutions against two, plain training", "new_arch_two_convs_plain",
                   "new_arch_plain"),
                  ("block 1 of three 3x3 convolutions against two, the recipe", "new_arch_two_convs", "new_arch"),
+                 ("PyTorch's default initialisation instead of He's, plain training", "new_arch_plain",
+                  "new_arch_plain_no_he"),
                  ("the recipe against plain training", "new_arch_plain", "new_arch"),
                  ("the recipe with a constant rate of 0.01 instead of one-cycle", "new_arch", "new_arch_constant_lr"),
                  ("the recipe without augmentation", "new_arch", "new_arch_no_augment")],

@@ -147,6 +147,36 @@ def collapsed_run():
     return json.loads(COLLAPSED_RUN.read_text())
 
 
+def seed_span(seeds):
+    """Seeds "300, 301, 302" as "300-302" where they run without a gap: a shorter line."""
+    numbers = [int(seed) for seed in seeds.split(", ")]
+    return f"{numbers[0]}-{numbers[-1]}" if numbers == list(range(numbers[0], numbers[-1] + 1)) else seeds
+
+
+def judged_summary(record):
+    """The record for a learner (the appendix, section 4): how many variants the rule could judge (three or more seeds
+    shared with their baseline), the questions that have one, and those variants' paired changes."""
+    rows = judged_record(record)
+    against = [row for row in rows if row["verdict"] != "baseline"]
+    questions = list(dict.fromkeys(row["question"] for row in against))
+    judged_in = [q for q in questions if any(len(r["differences"]) >= 3 for r in against if r["question"] == q)]
+    return "\n".join([
+        f"{len(record)} runs, {len(rows)} variants, seeds {sorted({run['seed'] for run in record})} "
+        "(every run: python -m tools.validation)",
+        f"{len(against)} variants against a baseline: {sum(len(r['differences']) >= 3 for r in against)} judged "
+        f"(three or more shared seeds), {sum(0 < len(r['differences']) < 3 for r in against)} on one or two (no "
+        f"verdict), {sum(not r['differences'] for r in against)} with no seed in common",
+        "questions where no variant shared three seeds with its baseline: "
+        + ", ".join(q.split(".")[0] for q in questions if q not in judged_in),
+        "", "The questions with judged variants:", *judged_in, "", "The variants the rule judged:",
+        format_table([{"question": r["question"].split(".")[0], "tried": r["tried"], "params": f"{r['params']:,}",
+                       "seeds": seed_span(r["seeds"]),
+                       "per-seed changes": " ".join(f"{d:+.2f}" for d in r["differences"]),
+                       "mean change": f"{r['change']:+.2f}", "95% interval": f"{r['low']:+.2f} to {r['high']:+.2f}",
+                       "against": r["against"], "verdict": r["verdict"]}
+                      for r in rows if len(r["differences"]) >= 3])])
+
+
 def record_tables(record):
     """The record as text: per question, one line per arm with its runs' accuracies and its verdict."""
     rows, out = judged_record(record), []
