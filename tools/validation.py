@@ -54,7 +54,8 @@ QUESTIONS = [
         ("without augmentation", ["A_noaug:"], A),
         ("widths 8,10,16 | 8 | 10,12,12, peak 0.2", ["G_lr02:"], G),
         ("widths 10,10,16 | 8 | 10,12,12, peak 0.2", ["H_lr02:"], H)]),
-    ("4. The 5,818 network at batch 64 and peak 0.2: the other ingredients, seeds 100-101", [
+    ("4. The 5,818 network at batch 64 and peak 0.2: the other ingredients, seeds 100-101 (clipping at 1.0: "
+     "100-103)", [
         ("without augmentation, batch 64 and peak 0.2", ["A_R_noaug:"], BOLD_A),
         ("a step schedule instead of one-cycle", ["A_R_step:"], BOLD_A),
         ("gradient clipping at 1.0", ["A_R_clip1:", "final + gradient clipping at 1.0"], BOLD_A),
@@ -72,9 +73,9 @@ QUESTIONS = [
         ("without BatchNorm: batch 64, peak 0.2, clipping at 2.0", ["A3_R_clip2:"], NO_BN)]),
     ("6. The series' networks, batch 128, peak 0.1: step 3 without gradient clipping and with it, step 6 without "
      "Dropout and with it", [
-        ("step 3 (12,090 parameters)", ["v2: step-3 network (no BatchNorm), 8.3K"], None),
+        ("step 3 without clipping (12,090 parameters)", ["v2: step-3 network (no BatchNorm), 8.3K"], None),
         ("step 3 with clipping at 2.0 (the recipe)", ["v2: step-3 network (no BatchNorm), batch 128"],
-         "step 3 (12,090 parameters)"),
+         "step 3 without clipping (12,090 parameters)"),
         ("step 6 without Dropout (8,338 parameters)", ["v2: final network (GAP, no Dropout)"], None),
         ("step 6 (Dropout 0.1)", ["v2: step-6 network"], "step 6 without Dropout (8,338 parameters)")]),
     ("7. The capstone's choices (the recipe as it is now), seeds 100-102", [
